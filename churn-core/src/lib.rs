@@ -1,0 +1,34 @@
+//! # churn-core
+//!
+//! Score and explain customer churn with gradient-boosted tree models trained elsewhere
+//! (XGBoost or LightGBM), in pure Rust: the same predictions as the libraries themselves and
+//! exact TreeSHAP explanations, on any platform Rust compiles to.
+//!
+//! ```
+//! use churn_core::Model;
+//!
+//! // XGBoost JSON/UBJSON or LightGBM text; the format is sniffed from the bytes.
+//! let model = Model::load("../tests/fixtures/xgb_binary/model.json")?;
+//! // Rows x features, f32 or f64, NaN = missing.
+//! let x = ndarray::Array2::<f64>::from_elem((2, model.num_features()), f64::NAN);
+//! let p = model.predict(x.view())?;            // churn probability, (rows, outputs)
+//! let phi = model.shap_values(x.view())?;      // (rows, outputs, features + 1), last = bias
+//! let bias = model.expected_value()[0];
+//! assert!((phi[[0, 0, model.num_features()]] - bias).abs() < 1e-12);
+//! assert!(p[[0, 0]] > 0.0 && p[[0, 0]] < 1.0);
+//! # Ok::<(), churn_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+pub mod model;
+mod predict;
+mod shap;
+
+pub use error::{Error, Location, Result};
+pub use model::{FeatureKind, Format, Model, Transform};
+pub use predict::FeatureValue;
+
+/// Re-exported so callers build inputs with the same `ndarray` version.
+pub use ndarray;

@@ -1,0 +1,248 @@
+//! Batch and single-row prediction.
+//!
+//! Rows are processed in blocks: every tree is applied to a whole block before moving on, so a
+//! tree's nodes stay in cache while the block passes through it. Blocks run in parallel on the
+//! current rayon pool (wrap a call in `ThreadPool::install` to choose the thread count).
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::error::{Error, Result};
+use crate::model::{apply_transform, Format, Model};
+
+/// Rows per block: small enough for the block's features and outputs to sit in L1/L2.
+pub(crate) const BLOCK_ROWS: usize = 64;
+
+/// A number type accepted as model input: `f32` or `f64`. NaN means missing.
+pub trait FeatureValue: Copy + Send + Sync + 'static {
+    /// Widens to f64 (exactly).
+    fn to_f64(self) -> f64;
+}
+
+impl FeatureValue for f64 {
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl FeatureValue for f32 {
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Model {
+    pub(crate) fn check_input<T>(&self, x: &ArrayView2<'_, T>) -> Result<()> {
+        if x.ncols() != self.num_features {
+            return Err(Error::input(format!(
+                "the input has {} columns but the model expects {} features ({})",
+                x.ncols(),
+                self.num_features,
+                preview(&self.feature_names)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Copies rows `start..start + n` of `x` into `buf` (row-major), rounded as the model's
+    /// library rounds its inputs.
+    pub(crate) fn load_rows<T: FeatureValue>(
+        &self,
+        x: &ArrayView2<'_, T>,
+        start: usize,
+        n: usize,
+        buf: &mut Vec<f64>,
+    ) {
+        let f = self.num_features;
+        buf.clear();
+        buf.reserve(n * f);
+        for i in start..start + n {
+            let row = x.row(i);
+            match self.format {
+                Format::XGBoost => buf.extend(row.iter().map(|v| v.to_f64() as f32 as f64)),
+                Format::LightGBM => buf.extend(row.iter().map(|v| v.to_f64())),
+            }
+        }
+    }
+
+    /// Adds every tree's output to `out` (`rows x num_outputs`, pre-filled with the base margin).
+    fn accumulate_block(&self, rows: &[f64], out: &mut [f64]) {
+        let f = self.num_features.max(1);
+        let k = self.num_outputs;
+        let n = if self.num_features == 0 {
+            out.len() / k
+        } else {
+            rows.len() / f
+        };
+        match self.format {
+            Format::XGBoost => {
+                // XGBoost sums tree outputs in f32, in tree order.
+                for (t, tree) in self.trees.iter().enumerate() {
+                    let g = self.tree_group[t] as usize;
+                    let w = self.tree_weight[t] as f32;
+                    for r in 0..n {
+                        let row = &rows[r * self.num_features..(r + 1) * self.num_features];
+                        let v = tree.value[tree.leaf(row)] as f32;
+                        let slot = &mut out[r * k + g];
+                        let add = if w == 1.0 { v } else { w * v };
+                        *slot = (*slot as f32 + add) as f64;
+                    }
+                }
+            }
+            Format::LightGBM => {
+                for (t, tree) in self.trees.iter().enumerate() {
+                    let g = self.tree_group[t] as usize;
+                    for r in 0..n {
+                        let row = &rows[r * self.num_features..(r + 1) * self.num_features];
+                        out[r * k + g] += tree.value[tree.leaf(row)];
+                    }
+                }
+            }
+        }
+    }
+
+    /// Margin to prediction for one row: LightGBM's `average_output` (random forests) divides
+    /// here and only here, as LightGBM does (its raw scores and contributions are sums).
+    #[inline]
+    pub(crate) fn finish_row(&self, out: &mut [f64]) {
+        if let Some(iters) = self.average_over {
+            for v in out.iter_mut() {
+                *v /= iters;
+            }
+        }
+        apply_transform(self.transform, self.format, out);
+    }
+
+    fn predict_impl<T: FeatureValue>(
+        &self,
+        x: ArrayView2<'_, T>,
+        transform: bool,
+    ) -> Result<Array2<f64>> {
+        self.check_input(&x)?;
+        let n = x.nrows();
+        let k = self.num_outputs;
+        let mut out = vec![0.0; n * k];
+        let work = |block: usize, chunk: &mut [f64], buf: &mut Vec<f64>| {
+            let start = block * BLOCK_ROWS;
+            let rows = chunk.len() / k;
+            for r in 0..rows {
+                chunk[r * k..(r + 1) * k].copy_from_slice(&self.base_margin);
+            }
+            self.load_rows(&x, start, rows, buf);
+            self.accumulate_block(buf, chunk);
+            if transform {
+                for r in 0..rows {
+                    self.finish_row(&mut chunk[r * k..(r + 1) * k]);
+                }
+            }
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            out.par_chunks_mut(BLOCK_ROWS * k)
+                .enumerate()
+                .for_each_init(Vec::new, |buf, (b, chunk)| work(b, chunk, buf));
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            let mut buf = Vec::new();
+            for (b, chunk) in out.chunks_mut(BLOCK_ROWS * k).enumerate() {
+                work(b, chunk, &mut buf);
+            }
+        }
+        Array2::from_shape_vec((n, k), out).map_err(|e| Error::input(e.to_string()))
+    }
+
+    /// Raw scores (margins): one row per input row, one column per output.
+    ///
+    /// As in the libraries, XGBoost margins include `base_score` and are summed in f32; LightGBM
+    /// margins are f64 sums of all trees, *not* divided for `average_output` models (LightGBM's
+    /// `raw_score=True` and `pred_contrib` do not divide either; [`Model::predict`] does).
+    ///
+    /// `x` is `rows x num_features`, in any memory layout, `f32` or `f64`; NaN is missing.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// let model = churn_core::Model::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// let x = ndarray::Array2::<f64>::from_elem((2, model.num_features()), f64::NAN);
+    /// let margin = model.predict_margin(x.view())?;
+    /// assert_eq!(margin.dim(), (2, 1));
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn predict_margin<T: FeatureValue>(&self, x: ArrayView2<'_, T>) -> Result<Array2<f64>> {
+        self.predict_impl(x, false)
+    }
+
+    /// Predictions after the objective's transform: probabilities for classifiers (softmax
+    /// probabilities for `multi:softmax`, whose class is their argmax), the expected value for
+    /// regression.
+    ///
+    /// ```
+    /// let model = churn_core::Model::load("../tests/fixtures/lgb_binary/model.txt")?;
+    /// let x = ndarray::Array2::<f32>::zeros((3, model.num_features()));
+    /// let p = model.predict(x.view())?;
+    /// assert!(p.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn predict<T: FeatureValue>(&self, x: ArrayView2<'_, T>) -> Result<Array2<f64>> {
+        self.predict_impl(x, true)
+    }
+
+    /// One row's predictions, without any batch set-up: the low-latency path.
+    ///
+    /// ```
+    /// let model = churn_core::Model::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// let row = vec![f64::NAN; model.num_features()];
+    /// let mut out = vec![0.0; model.num_outputs()];
+    /// model.predict_row(&row, &mut out)?;
+    /// assert!(out[0] > 0.0 && out[0] < 1.0);
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn predict_row(&self, row: &[f64], out: &mut [f64]) -> Result<()> {
+        if row.len() != self.num_features {
+            return Err(Error::input(format!(
+                "the row has {} values but the model expects {} features",
+                row.len(),
+                self.num_features
+            )));
+        }
+        if out.len() != self.num_outputs {
+            return Err(Error::input(format!(
+                "the output slice has {} slots but the model has {} outputs",
+                out.len(),
+                self.num_outputs
+            )));
+        }
+        out.copy_from_slice(&self.base_margin);
+        match self.format {
+            Format::XGBoost => {
+                // Small stack buffer for the common case; no allocation per call.
+                let mut stack = [0.0f64; 64];
+                let mut heap = Vec::new();
+                let rounded: &mut [f64] = if row.len() <= 64 {
+                    &mut stack[..row.len()]
+                } else {
+                    heap.resize(row.len(), 0.0);
+                    &mut heap
+                };
+                for (d, s) in rounded.iter_mut().zip(row) {
+                    *d = *s as f32 as f64;
+                }
+                self.accumulate_block(rounded, out);
+            }
+            Format::LightGBM => self.accumulate_block(row, out),
+        }
+        self.finish_row(out);
+        Ok(())
+    }
+}
+
+fn preview(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+    if names.len() > 5 {
+        format!("{}, ...", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}

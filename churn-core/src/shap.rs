@@ -1,0 +1,527 @@
+//! Exact path-dependent TreeSHAP and SHAP interaction values.
+//!
+//! # Method
+//! For one leaf with value `v`, let the distinct features on its root path be `1..U`; feature
+//! `j` has a *zero fraction* `z_j` (product of `cover(child) / cover(parent)` over the path's
+//! splits on `j`) and a *one fraction* `o_j` (1 if the row satisfies every split on `j` along
+//! the path, else 0). Path-dependent TreeSHAP (Lundberg et al. 2018) gives feature `e`
+//!
+//! ```text
+//! phi_e = v (o_e - z_e) * integral_0^1 prod_{j != e} (z_j + (o_j - z_j) t) dt
+//! ```
+//!
+//! The integrand is a polynomial of degree `U - 1`, so Gauss-Legendre quadrature with
+//! `Q = ceil(U / 2)` points is exact (the idea of Quadrature-TreeSHAP). We evaluate it in f64 with
+//! prefix and suffix products (no division, so zero fractions of 0 are safe). This equals the
+//! classic EXTEND/UNWIND recursion that XGBoost, LightGBM and shap run, including repeated
+//! features on a path, missing values and categorical splits, because routing uses the same
+//! [`Tree::goes_left`](crate::model::Tree) as prediction.
+//!
+//! Interaction values use the same integral with two features removed:
+//! `Phi_ij = v (o_i - z_i)(o_j - z_j) / 2 * integral prod_{k != i,j} (...)` for `i != j`, and
+//! `Phi_ii = phi_i - sum_{j != i} Phi_ij`, which is what XGBoost's `pred_interactions` computes.
+//!
+//! Each tree's root paths are flattened once per model ([`ShapPlan`]), so per row the work is
+//! one decision per node plus `O(L U Q)` multiply-adds per tree.
+
+use ndarray::{Array3, Array4, ArrayView2};
+
+use crate::error::{Error, Result};
+use crate::model::{tree::Tree, Model};
+use crate::predict::{FeatureValue, BLOCK_ROWS};
+
+/// Root-to-leaf paths of one tree, struct-of-arrays.
+#[derive(Debug, Default)]
+pub(crate) struct TreePaths {
+    /// Per path: the leaf value times the tree's weight.
+    value: Vec<f64>,
+    /// Per path: its elements are `elem_bounds[p]..elem_bounds[p + 1]`.
+    elem_bounds: Vec<u32>,
+    /// Per element (a distinct feature on a path).
+    feature: Vec<u32>,
+    zero: Vec<f64>,
+    /// Per element: its conditions are `cond_bounds[e]..cond_bounds[e + 1]`.
+    cond_bounds: Vec<u32>,
+    /// Per condition: the node and the direction the path takes there.
+    cond_node: Vec<u32>,
+    cond_left: Vec<bool>,
+    /// The tree's expected value (times its weight).
+    expected: f64,
+    max_unique: usize,
+}
+
+/// Precomputed TreeSHAP tables for a whole model.
+#[derive(Debug)]
+pub(crate) struct ShapPlan {
+    trees: Vec<TreePaths>,
+    /// Gauss-Legendre rules on [0, 1]: `rules[q]` has `q` points (`rules[0]` is empty).
+    rules: Vec<Vec<(f64, f64)>>,
+    max_unique: usize,
+}
+
+impl TreePaths {
+    fn build(tree: &Tree, weight: f64, num_features: usize) -> TreePaths {
+        let mut out = TreePaths {
+            elem_bounds: vec![0],
+            cond_bounds: vec![0],
+            ..TreePaths::default()
+        };
+        // Iterative DFS keeping the current path as (node, went_left) steps.
+        let mut path: Vec<(u32, bool)> = Vec::new();
+        let mut stack: Vec<(u32, u32, u32, bool)> = vec![(0, 0, 0, false)]; // (node, depth, parent, went_left)
+        let mut slot = vec![u32::MAX; num_features]; // feature -> element index within a path
+        let mut elems: Vec<(u32, f64, Vec<(u32, bool)>)> = Vec::new();
+        while let Some((node, depth, parent, went_left)) = stack.pop() {
+            if depth > 0 {
+                path.truncate(depth as usize - 1);
+                path.push((parent, went_left));
+            }
+            let n = node as usize;
+            if tree.is_leaf(n) {
+                elems.clear();
+                for &(p, left) in path.iter() {
+                    let p = p as usize;
+                    let child = if left { tree.left[p] } else { tree.right[p] } as usize;
+                    let parent_cover = tree.cover[p];
+                    // A node no training row reached: split its (empty) mass evenly.
+                    let z = if parent_cover > 0.0 {
+                        tree.cover[child] / parent_cover
+                    } else {
+                        0.5
+                    };
+                    let f = tree.feature[p] as usize;
+                    if slot[f] == u32::MAX {
+                        slot[f] = elems.len() as u32;
+                        elems.push((f as u32, z, vec![(p as u32, left)]));
+                    } else {
+                        let e = &mut elems[slot[f] as usize];
+                        e.1 *= z;
+                        e.2.push((p as u32, left));
+                    }
+                }
+                for e in &elems {
+                    slot[e.0 as usize] = u32::MAX;
+                    out.feature.push(e.0);
+                    out.zero.push(e.1);
+                    for &(node, left) in &e.2 {
+                        out.cond_node.push(node);
+                        out.cond_left.push(left);
+                    }
+                    out.cond_bounds.push(out.cond_node.len() as u32);
+                }
+                out.max_unique = out.max_unique.max(elems.len());
+                out.elem_bounds.push(out.feature.len() as u32);
+                out.value.push(tree.value[n] * weight);
+                continue;
+            }
+            stack.push((tree.right[n], depth + 1, node, false));
+            stack.push((tree.left[n], depth + 1, node, true));
+        }
+        out.expected = expected_value(tree) * weight;
+        out
+    }
+}
+
+/// The cover-weighted mean leaf value, computed bottom-up with each node's children's covers as
+/// weights, as shap does (XGBoost divides by the parent's own cover instead; the two differ by
+/// float rounding of hessian sums, within XGBoost's f32 tolerance, while this matches shap's f64
+/// to 1e-9). Nodes are in pre-order, so a reverse sweep sees children before parents.
+fn expected_value(tree: &Tree) -> f64 {
+    let mut mean = vec![0.0; tree.num_nodes()];
+    for n in (0..tree.num_nodes()).rev() {
+        mean[n] = if tree.is_leaf(n) {
+            tree.value[n]
+        } else {
+            let (l, r) = (tree.left[n] as usize, tree.right[n] as usize);
+            let (cl, cr) = (tree.cover[l], tree.cover[r]);
+            if cl + cr > 0.0 {
+                (cl * mean[l] + cr * mean[r]) / (cl + cr)
+            } else {
+                0.0
+            }
+        };
+    }
+    mean[0]
+}
+
+/// Gauss-Legendre nodes and weights on [0, 1] with `q` points (Newton on P_q).
+fn gauss_legendre(q: usize) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(q);
+    for i in 0..q {
+        let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (q as f64 + 0.5)).cos();
+        let mut dp = 1.0;
+        for _ in 0..100 {
+            // Recurrence for P_q(x) and its derivative.
+            let (mut p0, mut p1) = (1.0, x);
+            for k in 2..=q {
+                let p2 = ((2 * k - 1) as f64 * x * p1 - (k - 1) as f64 * p0) / k as f64;
+                p0 = p1;
+                p1 = p2;
+            }
+            let pq = if q == 0 {
+                1.0
+            } else if q == 1 {
+                x
+            } else {
+                p1
+            };
+            let pq1 = if q == 1 { 1.0 } else { p0 };
+            dp = q as f64 * (x * pq - pq1) / (x * x - 1.0);
+            let dx = pq / dp;
+            x -= dx;
+            if dx.abs() < 1e-16 {
+                break;
+            }
+        }
+        let w = 2.0 / ((1.0 - x * x) * dp * dp);
+        out.push(((1.0 + x) / 2.0, w / 2.0));
+    }
+    out
+}
+
+impl ShapPlan {
+    pub(crate) fn build(model: &Model) -> ShapPlan {
+        let trees: Vec<TreePaths> = model
+            .trees
+            .iter()
+            .zip(&model.tree_weight)
+            .map(|(t, &w)| TreePaths::build(t, w, model.num_features))
+            .collect();
+        let max_unique = trees.iter().map(|t| t.max_unique).max().unwrap_or(0);
+        let rules = (0..=max_unique.div_ceil(2).max(1))
+            .map(gauss_legendre)
+            .collect();
+        ShapPlan {
+            trees,
+            rules,
+            max_unique,
+        }
+    }
+}
+
+/// Per-thread scratch space.
+#[derive(Default)]
+struct Scratch {
+    rows: Vec<f64>,
+    left: Vec<bool>,
+    one: Vec<f64>,
+    zero: Vec<f64>,
+    feat: Vec<u32>,
+    factor: Vec<f64>,
+    prefix: Vec<f64>,
+    suffix: Vec<f64>,
+}
+
+impl Scratch {
+    fn reserve(&mut self, u: usize) {
+        for v in [&mut self.one, &mut self.zero, &mut self.factor] {
+            v.resize(u, 0.0);
+        }
+        self.prefix.resize(u + 1, 0.0);
+        self.suffix.resize(u + 1, 0.0);
+        self.feat.resize(u, 0);
+    }
+}
+
+/// Fills `s.left` with each node's decision for `row`.
+fn decide(tree: &Tree, row: &[f64], left: &mut Vec<bool>) {
+    left.clear();
+    left.extend(
+        (0..tree.num_nodes())
+            .map(|n| !tree.is_leaf(n) && tree.goes_left(n, row[tree.feature[n] as usize])),
+    );
+}
+
+/// Loads path `p`'s elements into the scratch arrays; returns U.
+fn load_path(paths: &TreePaths, p: usize, s: &mut Scratch) -> usize {
+    let (lo, hi) = (
+        paths.elem_bounds[p] as usize,
+        paths.elem_bounds[p + 1] as usize,
+    );
+    let u = hi - lo;
+    for (i, e) in (lo..hi).enumerate() {
+        let (clo, chi) = (
+            paths.cond_bounds[e] as usize,
+            paths.cond_bounds[e + 1] as usize,
+        );
+        let on = (clo..chi).all(|c| s.left[paths.cond_node[c] as usize] == paths.cond_left[c]);
+        s.one[i] = if on { 1.0 } else { 0.0 };
+        s.zero[i] = paths.zero[e];
+        s.feat[i] = paths.feature[e];
+    }
+    u
+}
+
+/// Adds one tree's SHAP values for one row into `phi` (length num_features).
+fn tree_shap(
+    paths: &TreePaths,
+    tree: &Tree,
+    rules: &[Vec<(f64, f64)>],
+    row: &[f64],
+    s: &mut Scratch,
+    phi: &mut [f64],
+) {
+    let mut left = std::mem::take(&mut s.left);
+    decide(tree, row, &mut left);
+    s.left = left;
+    for p in 0..paths.value.len() {
+        let u = load_path(paths, p, s);
+        if u == 0 {
+            continue;
+        }
+        let v = paths.value[p];
+        for &(t, w) in &rules[u.div_ceil(2)] {
+            for i in 0..u {
+                s.factor[i] = s.zero[i] + (s.one[i] - s.zero[i]) * t;
+            }
+            s.prefix[0] = 1.0;
+            for i in 0..u {
+                s.prefix[i + 1] = s.prefix[i] * s.factor[i];
+            }
+            s.suffix[u] = 1.0;
+            for i in (0..u).rev() {
+                s.suffix[i] = s.suffix[i + 1] * s.factor[i];
+            }
+            let vw = v * w;
+            for i in 0..u {
+                phi[s.feat[i] as usize] +=
+                    vw * (s.one[i] - s.zero[i]) * s.prefix[i] * s.suffix[i + 1];
+            }
+        }
+    }
+}
+
+/// Adds one tree's interaction values (off-diagonal only) and SHAP values for one row.
+/// `inter` is `(F+1) x (F+1)` row-major.
+#[allow(clippy::too_many_arguments)]
+fn tree_interactions(
+    paths: &TreePaths,
+    tree: &Tree,
+    rules: &[Vec<(f64, f64)>],
+    row: &[f64],
+    s: &mut Scratch,
+    phi: &mut [f64],
+    inter: &mut [f64],
+    stride: usize,
+) {
+    let mut left = std::mem::take(&mut s.left);
+    decide(tree, row, &mut left);
+    s.left = left;
+    for p in 0..paths.value.len() {
+        let u = load_path(paths, p, s);
+        if u == 0 {
+            continue;
+        }
+        let v = paths.value[p];
+        for &(t, w) in &rules[u.div_ceil(2)] {
+            for i in 0..u {
+                s.factor[i] = s.zero[i] + (s.one[i] - s.zero[i]) * t;
+            }
+            s.prefix[0] = 1.0;
+            for i in 0..u {
+                s.prefix[i + 1] = s.prefix[i] * s.factor[i];
+            }
+            s.suffix[u] = 1.0;
+            for i in (0..u).rev() {
+                s.suffix[i] = s.suffix[i + 1] * s.factor[i];
+            }
+            let vw = v * w;
+            for i in 0..u {
+                let di = s.one[i] - s.zero[i];
+                phi[s.feat[i] as usize] += vw * di * s.prefix[i] * s.suffix[i + 1];
+                // Product of factors strictly between i and j, grown as j moves right.
+                let mut mid = 1.0;
+                for j in i + 1..u {
+                    let dj = s.one[j] - s.zero[j];
+                    let val = 0.5 * vw * di * dj * s.prefix[i] * mid * s.suffix[j + 1];
+                    let (fi, fj) = (s.feat[i] as usize, s.feat[j] as usize);
+                    inter[fi * stride + fj] += val;
+                    inter[fj * stride + fi] += val;
+                    mid *= s.factor[j];
+                }
+            }
+        }
+    }
+}
+
+impl Model {
+    /// The expected value (bias) of each output: the base margin plus every tree's
+    /// cover-weighted mean leaf value. Equals the last column of [`Model::shap_values`].
+    ///
+    /// ```
+    /// let model = churn_core::Model::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// assert_eq!(model.expected_value().len(), 1);
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn expected_value(&self) -> Vec<f64> {
+        let plan = self.shap_plan();
+        let mut out = self.base_margin.clone();
+        for (t, paths) in plan.trees.iter().enumerate() {
+            out[self.tree_group[t] as usize] += paths.expected;
+        }
+        out
+    }
+
+    /// Exact TreeSHAP values, shaped `(rows, outputs, features + 1)`; the last entry of each
+    /// output is the bias, and each output's entries sum to its margin.
+    ///
+    /// The layout is XGBoost's `pred_contribs` (and LightGBM's `pred_contrib`, reshaped).
+    ///
+    /// ```
+    /// let model = churn_core::Model::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// let x = ndarray::Array2::<f64>::from_elem((4, model.num_features()), 1.0);
+    /// let phi = model.shap_values(x.view())?;
+    /// let margin = model.predict_margin(x.view())?;
+    /// for r in 0..4 {
+    ///     let total: f64 = phi.slice(ndarray::s![r, 0, ..]).sum();
+    ///     assert!((total - margin[[r, 0]]).abs() < 1e-4);
+    /// }
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn shap_values<T: FeatureValue>(&self, x: ArrayView2<'_, T>) -> Result<Array3<f64>> {
+        self.check_input(&x)?;
+        let plan = self.shap_plan();
+        let (n, k, f1) = (x.nrows(), self.num_outputs, self.num_features + 1);
+        let bias = self.expected_value();
+        let per_row = k * f1;
+        let mut out = vec![0.0; n * per_row];
+        let work = |block: usize, chunk: &mut [f64], s: &mut Scratch| {
+            s.reserve(plan.max_unique);
+            let rows = chunk.len() / per_row;
+            let mut buf = std::mem::take(&mut s.rows);
+            self.load_rows(&x, block * BLOCK_ROWS, rows, &mut buf);
+            for r in 0..rows {
+                let row = &buf[r * self.num_features..(r + 1) * self.num_features];
+                let out_row = &mut chunk[r * per_row..(r + 1) * per_row];
+                for (t, paths) in plan.trees.iter().enumerate() {
+                    let g = self.tree_group[t] as usize;
+                    let phi = &mut out_row[g * f1..g * f1 + self.num_features];
+                    tree_shap(paths, &self.trees[t], &plan.rules, row, s, phi);
+                }
+                for g in 0..k {
+                    out_row[g * f1 + self.num_features] = bias[g];
+                }
+            }
+            s.rows = buf;
+        };
+        run_blocks(&mut out, BLOCK_ROWS * per_row, work);
+        Array3::from_shape_vec((n, k, f1), out).map_err(|e| Error::input(e.to_string()))
+    }
+
+    /// Exact SHAP interaction values, shaped `(rows, outputs, features + 1, features + 1)`, laid
+    /// out like XGBoost's `pred_interactions`: off-diagonal `[i, j]` is half the interaction of
+    /// features i and j, the diagonal holds the main effects, each row `[i, ..]` sums to the SHAP
+    /// value of feature i, and `[F, F]` is the bias.
+    ///
+    /// ```
+    /// let model = churn_core::Model::load("../tests/fixtures/lgb_binary/model.txt")?;
+    /// let x = ndarray::Array2::<f64>::zeros((2, model.num_features()));
+    /// let inter = model.shap_interaction_values(x.view())?;
+    /// let f = model.num_features();
+    /// assert_eq!(inter.dim(), (2, 1, f + 1, f + 1));
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn shap_interaction_values<T: FeatureValue>(
+        &self,
+        x: ArrayView2<'_, T>,
+    ) -> Result<Array4<f64>> {
+        self.check_input(&x)?;
+        let plan = self.shap_plan();
+        let (n, k, f) = (x.nrows(), self.num_outputs, self.num_features);
+        let f1 = f + 1;
+        let per_row = k * f1 * f1;
+        // (F+1)^2 per output per row: refuse sizes that cannot be allocated rather than abort.
+        let total = n
+            .checked_mul(per_row)
+            .filter(|&t| t <= (isize::MAX as usize) / 8)
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "{n} rows x {k} outputs x {f1}^2 interaction values do not fit in memory"
+                ))
+            })?;
+        let bias = self.expected_value();
+        let mut out = vec![0.0; total];
+        let work = |block: usize, chunk: &mut [f64], s: &mut Scratch| {
+            s.reserve(plan.max_unique);
+            let rows = chunk.len() / per_row;
+            let mut buf = std::mem::take(&mut s.rows);
+            self.load_rows(&x, block * BLOCK_ROWS, rows, &mut buf);
+            let mut phi = vec![0.0; f];
+            for r in 0..rows {
+                let row = &buf[r * f..(r + 1) * f];
+                let out_row = &mut chunk[r * per_row..(r + 1) * per_row];
+                for g in 0..k {
+                    phi.iter_mut().for_each(|v| *v = 0.0);
+                    let m = &mut out_row[g * f1 * f1..(g + 1) * f1 * f1];
+                    for (t, paths) in plan.trees.iter().enumerate() {
+                        if self.tree_group[t] as usize != g {
+                            continue;
+                        }
+                        tree_interactions(
+                            paths,
+                            &self.trees[t],
+                            &plan.rules,
+                            row,
+                            s,
+                            &mut phi,
+                            m,
+                            f1,
+                        );
+                    }
+                    for i in 0..f {
+                        let off: f64 = (0..f).filter(|&j| j != i).map(|j| m[i * f1 + j]).sum();
+                        m[i * f1 + i] = phi[i] - off;
+                    }
+                    m[f * f1 + f] = bias[g];
+                }
+            }
+            s.rows = buf;
+        };
+        run_blocks(&mut out, BLOCK_ROWS.min(8) * per_row, work);
+        Array4::from_shape_vec((n, k, f1, f1), out).map_err(|e| Error::input(e.to_string()))
+    }
+}
+
+/// Runs `work(block_index, chunk, scratch)` over `out` in chunks, in parallel when enabled.
+fn run_blocks<W>(out: &mut [f64], chunk: usize, work: W)
+where
+    W: Fn(usize, &mut [f64], &mut Scratch) + Sync + Send,
+{
+    let chunk = chunk.max(1);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each_init(Scratch::default, |s, (b, c)| work(b, c, s));
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        let mut s = Scratch::default();
+        for (b, c) in out.chunks_mut(chunk).enumerate() {
+            work(b, c, &mut s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gauss_legendre_integrates_polynomials_exactly() {
+        for q in 1..40 {
+            let rule = gauss_legendre(q);
+            let wsum: f64 = rule.iter().map(|&(_, w)| w).sum();
+            assert!((wsum - 1.0).abs() < 1e-13, "q={q} weights sum {wsum}");
+            // integral_0^1 t^d dt = 1/(d+1), exact up to d = 2q-1
+            for d in 0..2 * q {
+                let est: f64 = rule.iter().map(|&(t, w)| w * t.powi(d as i32)).sum();
+                assert!(
+                    (est - 1.0 / (d as f64 + 1.0)).abs() < 1e-13,
+                    "q={q} d={d}: {est}"
+                );
+            }
+        }
+    }
+}
