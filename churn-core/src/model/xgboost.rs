@@ -243,7 +243,7 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
                         format!("{p} must lie strictly between 0 and 1 for {objective}"),
                     ));
                 }
-                -(1.0f32 / p - 1.0f32).ln()
+                -(libm::log((1.0f32 / p - 1.0f32) as f64) as f32)
             }
             BaseToMargin::Log => {
                 if !(p > 0.0) {
@@ -252,7 +252,7 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
                         format!("{p} must be positive for {objective}"),
                     ));
                 }
-                p.ln()
+                libm::log(p as f64) as f32
             }
         };
         if !m.is_finite() {
