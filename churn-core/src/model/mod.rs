@@ -116,7 +116,7 @@ impl Model {
         let head = &bytes[start..];
         match head.first() {
             Some(b'{') => match head.get(1) {
-                Some(b'"') | Some(b'}') | Some(b' ') | Some(b'\n') | Some(b'\r') | Some(b'\t') => {
+                None | Some(b'"') | Some(b'}') | Some(b' ') | Some(b'\n') | Some(b'\r') | Some(b'\t') => {
                     Model::from_xgboost_json(bytes)
                 }
                 _ => Model::from_xgboost_ubjson(bytes),
