@@ -24,7 +24,11 @@
 //! Each tree's root paths are flattened once per model ([`ShapPlan`]), so per row the work is
 //! one decision per node plus `O(L U Q)` multiply-adds per tree.
 
+mod edges;
+
 use ndarray::{Array3, Array4, ArrayView2};
+
+use edges::{tree_shap_lanes, EdgePlan, EdgeScratch, LANES};
 
 use crate::error::{Error, Result};
 use crate::model::{tree::Tree, Model};
@@ -54,6 +58,7 @@ pub(crate) struct TreePaths {
 #[derive(Debug)]
 pub(crate) struct ShapPlan {
     trees: Vec<TreePaths>,
+    edges: Vec<EdgePlan>,
     /// Gauss-Legendre rules on [0, 1]: `rules[q]` has `q` points (`rules[0]` is empty).
     rules: Vec<Vec<(f64, f64)>>,
     max_unique: usize,
@@ -188,11 +193,19 @@ impl ShapPlan {
             .map(|(t, &w)| TreePaths::build(t, w, model.num_features))
             .collect();
         let max_unique = trees.iter().map(|t| t.max_unique).max().unwrap_or(0);
-        let rules = (0..=max_unique.div_ceil(2).max(1))
+        let rules: Vec<Vec<(f64, f64)>> = (0..=max_unique.div_ceil(2).max(1))
             .map(gauss_legendre)
+            .collect();
+        let edges = model
+            .trees
+            .iter()
+            .zip(&model.tree_weight)
+            .zip(&trees)
+            .map(|((t, &w), p)| EdgePlan::build(t, w, p.max_unique, &rules))
             .collect();
         ShapPlan {
             trees,
+            edges,
             rules,
             max_unique,
         }
@@ -203,6 +216,9 @@ impl ShapPlan {
 #[derive(Default)]
 struct Scratch {
     rows: Vec<f64>,
+    xt: Vec<[f64; LANES]>,
+    phi: Vec<[f64; LANES]>,
+    edge: EdgeScratch,
     left: Vec<bool>,
     one: Vec<f64>,
     zero: Vec<f64>,
@@ -252,7 +268,9 @@ fn load_path(paths: &TreePaths, p: usize, s: &mut Scratch) -> usize {
     u
 }
 
-/// Adds one tree's SHAP values for one row into `phi` (length num_features).
+/// Reference per-leaf kernel: adds one tree's SHAP values for one row into `phi`. The edge kernel
+/// is checked against it.
+#[cfg(test)]
 fn tree_shap(
     paths: &TreePaths,
     tree: &Tree,
@@ -385,21 +403,44 @@ impl Model {
         let bias = self.expected_value();
         let per_row = k * f1;
         let mut out = vec![0.0; n * per_row];
+        let f = self.num_features;
         let work = |block: usize, chunk: &mut [f64], s: &mut Scratch| {
-            s.reserve(plan.max_unique);
             let rows = chunk.len() / per_row;
             let mut buf = std::mem::take(&mut s.rows);
             self.load_rows(&x, block * BLOCK_ROWS, rows, &mut buf);
-            for r in 0..rows {
-                let row = &buf[r * self.num_features..(r + 1) * self.num_features];
-                let out_row = &mut chunk[r * per_row..(r + 1) * per_row];
-                for (t, paths) in plan.trees.iter().enumerate() {
-                    let g = self.tree_group[t] as usize;
-                    let phi = &mut out_row[g * f1..g * f1 + self.num_features];
-                    tree_shap(paths, &self.trees[t], &plan.rules, row, s, phi);
+            // Feature-major lane groups; the last group repeats its last row as padding.
+            let groups = rows.div_ceil(LANES);
+            s.xt.clear();
+            for gi in 0..groups {
+                for j in 0..f {
+                    let mut lane = [0.0; LANES];
+                    for (r, v) in lane.iter_mut().enumerate() {
+                        let row = (gi * LANES + r).min(rows - 1);
+                        *v = buf[row * f + j];
+                    }
+                    s.xt.push(lane);
                 }
+            }
+            s.phi.clear();
+            s.phi.resize(groups * k * f, [0.0; LANES]);
+            // Tree-major: a tree's tables stay in cache while every lane group passes.
+            for (t, ep) in plan.edges.iter().enumerate() {
+                let g = self.tree_group[t] as usize;
+                for gi in 0..groups {
+                    let xt = &s.xt[gi * f..(gi + 1) * f];
+                    let phi = &mut s.phi[(gi * k + g) * f..(gi * k + g + 1) * f];
+                    tree_shap_lanes(ep, &self.trees[t], xt, &mut s.edge, phi);
+                }
+            }
+            for r in 0..rows {
+                let (gi, lane) = (r / LANES, r % LANES);
+                let out_row = &mut chunk[r * per_row..(r + 1) * per_row];
                 for g in 0..k {
-                    out_row[g * f1 + self.num_features] = bias[g];
+                    let phi = &s.phi[(gi * k + g) * f..(gi * k + g + 1) * f];
+                    for j in 0..f {
+                        out_row[g * f1 + j] = phi[j][lane];
+                    }
+                    out_row[g * f1 + f] = bias[g];
                 }
             }
             s.rows = buf;
