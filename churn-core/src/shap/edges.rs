@@ -175,13 +175,22 @@ impl EdgePlan {
     }
 }
 
+/// A lane mask: all ones (true) or all zeros (false) per lane, so that selects compile to
+/// bitwise and/andnot/or instead of branches.
+type Mask = [u64; LANES];
+
+#[inline(always)]
+fn select(m: u64, a: f64, b: f64) -> f64 {
+    f64::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
+}
+
 /// Scratch space for one lane group.
 #[derive(Default)]
 pub(crate) struct EdgeScratch {
     /// Decision per internal node and lane: goes left.
-    left: Vec<[bool; LANES]>,
+    left: Vec<Mask>,
     /// Per node and lane: the row satisfies every split on the edge's feature down to here.
-    on: Vec<[bool; LANES]>,
+    on: Vec<Mask>,
     /// Per node and quadrature point: G (top-down), then S (bottom-up).
     acc: Vec<[f64; LANES]>,
 }
@@ -200,8 +209,8 @@ pub(crate) fn tree_shap_lanes(
     if n <= 1 {
         return;
     }
-    s.left.resize(n, [false; LANES]);
-    s.on.resize(n, [false; LANES]);
+    s.left.resize(n, [0; LANES]);
+    s.on.resize(n, [0; LANES]);
     s.acc.resize(n * q, [0.0; LANES]);
 
     decide_lanes(plan, tree, x, &mut s.left);
@@ -212,18 +221,19 @@ pub(crate) fn tree_shap_lanes(
     }
     for c in 1..n {
         let p = plan.parent[c] as usize;
-        let want_left = plan.is_left[c];
+        // All ones when the child is the right one: flips the decision mask.
+        let flip = if plan.is_left[c] { 0 } else { u64::MAX };
         let prev = plan.prev[c];
         let dec = s.left[p];
-        let mut on = [false; LANES];
+        let mut on = [0u64; LANES];
         if prev == NONE {
             for r in 0..LANES {
-                on[r] = dec[r] == want_left;
+                on[r] = dec[r] ^ flip;
             }
         } else {
             let po = s.on[prev as usize];
             for r in 0..LANES {
-                on[r] = dec[r] == want_left && po[r];
+                on[r] = (dec[r] ^ flip) & po[r];
             }
         }
         s.on[c] = on;
@@ -234,7 +244,7 @@ pub(crate) fn tree_shap_lanes(
                 let g = s.acc[pi + k];
                 let mut out = [0.0; LANES];
                 for r in 0..LANES {
-                    out[r] = g[r] * if on[r] { h } else { cl };
+                    out[r] = g[r] * select(on[r], h, cl);
                 }
                 s.acc[ci + k] = out;
             }
@@ -248,9 +258,7 @@ pub(crate) fn tree_shap_lanes(
                 let g = s.acc[pi + k];
                 let mut out = [0.0; LANES];
                 for r in 0..LANES {
-                    let f = if on[r] { h } else { cl };
-                    let inv = if po[r] { ih } else { ic };
-                    out[r] = g[r] * f * inv;
+                    out[r] = g[r] * select(on[r], h, cl) * select(po[r], ih, ic);
                 }
                 s.acc[ci + k] = out;
             }
@@ -300,7 +308,7 @@ pub(crate) fn tree_shap_lanes(
             }
             let (rh, rc) = (plan.r_hot[ci + k], plan.r_cold[ci + k]);
             for r in 0..LANES {
-                total[r] += a[r] * if on[r] { rh } else { rc };
+                total[r] += a[r] * select(on[r], rh, rc);
             }
         }
         let out = &mut phi[plan.feature[c] as usize];
@@ -312,35 +320,43 @@ pub(crate) fn tree_shap_lanes(
 
 /// Every internal node's decision for every lane. The node's kind is tested once per node, so
 /// the lane loops are branch-free.
-fn decide_lanes(plan: &EdgePlan, tree: &Tree, x: &[[f64; LANES]], left: &mut [[bool; LANES]]) {
+fn decide_lanes(plan: &EdgePlan, tree: &Tree, x: &[[f64; LANES]], left: &mut [Mask]) {
     for &node in &plan.internal {
         let n = node as usize;
         let xs = &x[tree.feature[n] as usize];
         let fl = tree.flags[n];
         let t = tree.threshold[n];
-        let dl = fl & flags::DEFAULT_LEFT != 0;
-        let mut out = [false; LANES];
+        let dl = if fl & flags::DEFAULT_LEFT != 0 {
+            u64::MAX
+        } else {
+            0
+        };
+        let mask = |b: bool| if b { u64::MAX } else { 0 };
+        let mut out = [0u64; LANES];
         if fl & flags::CATEGORICAL != 0 {
             for r in 0..LANES {
-                out[r] = tree.goes_left(n, xs[r]);
+                out[r] = mask(tree.goes_left(n, xs[r]));
             }
         } else {
             match (fl & flags::MISSING_MASK) >> flags::MISSING_SHIFT {
                 0 => {
+                    // NaN fails `<=`; it takes the default side.
                     for r in 0..LANES {
                         let v = xs[r];
-                        out[r] = if v.is_nan() { dl } else { v <= t };
+                        out[r] = mask(v <= t) | (mask(v.is_nan()) & dl);
                     }
                 }
                 1 => {
+                    // NaN compares as 0.
+                    let zero_left = mask(0.0 <= t);
                     for r in 0..LANES {
-                        let v = if xs[r].is_nan() { 0.0 } else { xs[r] };
-                        out[r] = v <= t;
+                        let v = xs[r];
+                        out[r] = mask(v <= t) | (mask(v.is_nan()) & zero_left);
                     }
                 }
                 _ => {
                     for r in 0..LANES {
-                        out[r] = tree.goes_left(n, xs[r]);
+                        out[r] = mask(tree.goes_left(n, xs[r]));
                     }
                 }
             }
