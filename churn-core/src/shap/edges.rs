@@ -51,15 +51,10 @@ pub(crate) struct EdgePlan {
     /// CSR: the internal nodes each edge owns (nearest deeper splits on its feature).
     owned_bounds: Vec<u32>,
     owned: Vec<u32>,
-    /// Per node and quadrature point (`[node * q + k]`): factors of the edge's feature with the
-    /// row following (`hot`) or not following (`cold`) the path, their reciprocals, and the
-    /// weighted contribution multipliers `w (o - z) / F`.
-    hot: Vec<f64>,
-    cold: Vec<f64>,
-    inv_hot: Vec<f64>,
-    inv_cold: Vec<f64>,
-    r_hot: Vec<f64>,
-    r_cold: Vec<f64>,
+    /// Per node and quadrature point (`[node * q + k]`), interleaved for locality: the factor of
+    /// the edge's feature with the row following (`HOT`) or not following (`COLD`) the path,
+    /// their reciprocals, and the weighted contribution multipliers `w (o - z) / F`.
+    coef: Vec<[f64; 6]>,
     /// Leaf value times tree weight (0 for internal nodes).
     value: Vec<f64>,
     /// Internal nodes, in pre-order, for the decision sweep.
@@ -85,12 +80,7 @@ impl EdgePlan {
             prev: vec![NONE; n],
             owned_bounds: Vec::with_capacity(n + 1),
             owned: Vec::new(),
-            hot: vec![1.0; n * q],
-            cold: vec![1.0; n * q],
-            inv_hot: vec![1.0; n * q],
-            inv_cold: vec![1.0; n * q],
-            r_hot: vec![0.0; n * q],
-            r_cold: vec![0.0; n * q],
+            coef: vec![[1.0, 1.0, 1.0, 1.0, 0.0, 0.0]; n * q],
             value: vec![0.0; n],
             internal: Vec::new(),
         };
@@ -141,15 +131,17 @@ impl EdgePlan {
                     };
                 zero[child] = z;
                 for (k, &(t, w)) in rule.iter().enumerate() {
-                    let i = child * q + k;
                     let hot = z + (1.0 - z) * t;
                     let cold = z * (1.0 - t);
-                    plan.hot[i] = hot;
-                    plan.cold[i] = cold;
-                    plan.inv_hot[i] = if hot != 0.0 { 1.0 / hot } else { 0.0 };
-                    plan.inv_cold[i] = if cold != 0.0 { 1.0 / cold } else { 0.0 };
-                    plan.r_hot[i] = if hot != 0.0 { w * (1.0 - z) / hot } else { 0.0 };
-                    plan.r_cold[i] = if cold != 0.0 { -w * z / cold } else { 0.0 };
+                    let inv = |v: f64| if v != 0.0 { 1.0 / v } else { 0.0 };
+                    plan.coef[child * q + k] = [
+                        hot,
+                        cold,
+                        inv(hot),
+                        inv(cold),
+                        w * (1.0 - z) * inv(hot),
+                        -w * z * inv(cold),
+                    ];
                 }
             }
         }
@@ -175,14 +167,16 @@ impl EdgePlan {
     }
 }
 
-/// A lane mask: all ones (true) or all zeros (false) per lane, so that selects compile to
-/// bitwise and/andnot/or instead of branches.
-type Mask = [u64; LANES];
+const HOT: usize = 0;
+const COLD: usize = 1;
+const INV_HOT: usize = 2;
+const INV_COLD: usize = 3;
+const R_HOT: usize = 4;
+const R_COLD: usize = 5;
 
-#[inline(always)]
-fn select(m: u64, a: f64, b: f64) -> f64 {
-    f64::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
-}
+/// Per lane 1.0 (true) or 0.0 (false). Selecting with `m * a + (1 - m) * b` is exact for finite
+/// `a` and `b` (one term is an exact zero) and, unlike branches or bit casts, vectorises.
+type Mask = [f64; LANES];
 
 /// Scratch space for one lane group.
 #[derive(Default)]
@@ -209,106 +203,100 @@ pub(crate) fn tree_shap_lanes(
     if n <= 1 {
         return;
     }
-    s.left.resize(n, [0; LANES]);
-    s.on.resize(n, [0; LANES]);
+    s.left.resize(n, [0.0; LANES]);
+    s.on.resize(n, [0.0; LANES]);
     s.acc.resize(n * q, [0.0; LANES]);
-
     decide_lanes(plan, tree, x, &mut s.left);
+    let acc = &mut s.acc[..n * q];
+    let on_all = &mut s.on[..n];
+    let coef = &plan.coef[..n * q];
 
     // Sweep 1: o and G, top-down.
-    for k in 0..q {
-        s.acc[k] = [1.0; LANES];
-    }
+    acc[..q].fill([1.0; LANES]);
     for c in 1..n {
         let p = plan.parent[c] as usize;
-        // All ones when the child is the right one: flips the decision mask.
-        let flip = if plan.is_left[c] { 0 } else { u64::MAX };
-        let prev = plan.prev[c];
-        let dec = s.left[p];
-        let mut on = [0u64; LANES];
-        if prev == NONE {
-            for r in 0..LANES {
-                on[r] = dec[r] ^ flip;
-            }
+        let dec = &s.left[p];
+        let mut on = [0.0; LANES];
+        if plan.is_left[c] {
+            on = *dec;
         } else {
-            let po = s.on[prev as usize];
             for r in 0..LANES {
-                on[r] = (dec[r] ^ flip) & po[r];
+                on[r] = 1.0 - dec[r];
             }
         }
-        s.on[c] = on;
-        let (ci, pi) = (c * q, p * q);
+        let prev = plan.prev[c];
+        if prev != NONE {
+            let po = &on_all[prev as usize];
+            for r in 0..LANES {
+                on[r] *= po[r];
+            }
+        }
+        on_all[c] = on;
+        let mut off = [0.0; LANES];
+        for r in 0..LANES {
+            off[r] = 1.0 - on[r];
+        }
+        let (head, tail) = acc.split_at_mut(c * q);
+        let parent = &head[p * q..p * q + q];
+        let out = &mut tail[..q];
+        let cf = &coef[c * q..c * q + q];
         if prev == NONE {
-            for k in 0..q {
-                let (h, cl) = (plan.hot[ci + k], plan.cold[ci + k]);
-                let g = s.acc[pi + k];
-                let mut out = [0.0; LANES];
+            for ((o, g), cf) in out.iter_mut().zip(parent).zip(cf) {
                 for r in 0..LANES {
-                    out[r] = g[r] * select(on[r], h, cl);
+                    o[r] = g[r] * (on[r] * cf[HOT] + off[r] * cf[COLD]);
                 }
-                s.acc[ci + k] = out;
             }
         } else {
             let prev = prev as usize;
-            let po = s.on[prev];
-            let vi = prev * q;
-            for k in 0..q {
-                let (h, cl) = (plan.hot[ci + k], plan.cold[ci + k]);
-                let (ih, ic) = (plan.inv_hot[vi + k], plan.inv_cold[vi + k]);
-                let g = s.acc[pi + k];
-                let mut out = [0.0; LANES];
+            let po = &on_all[prev];
+            let pcf = &coef[prev * q..prev * q + q];
+            for (((o, g), cf), pcf) in out.iter_mut().zip(parent).zip(cf).zip(pcf) {
                 for r in 0..LANES {
-                    out[r] = g[r] * select(on[r], h, cl) * select(po[r], ih, ic);
+                    let factor = on[r] * cf[HOT] + off[r] * cf[COLD];
+                    let undo = po[r] * pcf[INV_HOT] + (1.0 - po[r]) * pcf[INV_COLD];
+                    o[r] = g[r] * factor * undo;
                 }
-                s.acc[ci + k] = out;
             }
         }
     }
 
-    // Sweep 2: S, bottom-up (children have larger indices than their parent).
-    for c in (0..n).rev() {
-        let ci = c * q;
+    // Sweeps 2 and 3 fused, bottom-up (children have larger indices than their parent): S at
+    // the node, then the edge into it, whose owned nodes are descendants and already final.
+    for c in (1..n).rev() {
+        let (head, tail) = acc.split_at_mut(c * q);
+        let node = &mut tail[..q];
         if tree.is_leaf(c) {
             let v = plan.value[c];
-            for k in 0..q {
-                let a = &mut s.acc[ci + k];
+            for a in node.iter_mut() {
                 for r in 0..LANES {
                     a[r] *= v;
                 }
             }
         } else {
-            let (l, rr) = (tree.left[c] as usize * q, tree.right[c] as usize * q);
-            for k in 0..q {
-                let (a, b) = (s.acc[l + k], s.acc[rr + k]);
-                let mut out = [0.0; LANES];
+            let (l, rr) = (tree.left[c] as usize - c, tree.right[c] as usize - c);
+            let (node, below) = tail.split_at_mut(q);
+            for (k, o) in node.iter_mut().enumerate() {
+                let (a, b) = (&below[(l - 1) * q + k], &below[(rr - 1) * q + k]);
                 for r in 0..LANES {
-                    out[r] = a[r] + b[r];
+                    o[r] = a[r] + b[r];
                 }
-                s.acc[ci + k] = out;
             }
         }
-    }
-
-    // Sweep 3: each edge's contribution.
-    for c in 1..n {
-        let ci = c * q;
-        let on = s.on[c];
-        let (lo, hi) = (
-            plan.owned_bounds[c] as usize,
-            plan.owned_bounds[c + 1] as usize,
-        );
+        let _ = head;
+        let on = &on_all[c];
+        let owned = &plan.owned[plan.owned_bounds[c] as usize..plan.owned_bounds[c + 1] as usize];
+        let cf = &coef[c * q..c * q + q];
         let mut total = [0.0; LANES];
-        for k in 0..q {
-            let mut a = s.acc[ci + k];
-            for &m in &plan.owned[lo..hi] {
-                let sm = s.acc[m as usize * q + k];
+        for (k, cf) in cf.iter().enumerate() {
+            let mut a = acc[c * q + k];
+            for &m in owned {
+                let sm = &acc[m as usize * q + k];
                 for r in 0..LANES {
                     a[r] -= sm[r];
                 }
             }
-            let (rh, rc) = (plan.r_hot[ci + k], plan.r_cold[ci + k]);
             for r in 0..LANES {
-                total[r] += a[r] * select(on[r], rh, rc);
+                total[r] += a[r] * (on[r] * cf[R_HOT] + (1.0 - on[r]) * cf[R_COLD]);
             }
         }
         let out = &mut phi[plan.feature[c] as usize];
@@ -326,13 +314,9 @@ fn decide_lanes(plan: &EdgePlan, tree: &Tree, x: &[[f64; LANES]], left: &mut [Ma
         let xs = &x[tree.feature[n] as usize];
         let fl = tree.flags[n];
         let t = tree.threshold[n];
-        let dl = if fl & flags::DEFAULT_LEFT != 0 {
-            u64::MAX
-        } else {
-            0
-        };
-        let mask = |b: bool| if b { u64::MAX } else { 0 };
-        let mut out = [0u64; LANES];
+        let dl = fl & flags::DEFAULT_LEFT != 0;
+        let mask = |b: bool| if b { 1.0 } else { 0.0 };
+        let mut out = [0.0; LANES];
         if fl & flags::CATEGORICAL != 0 {
             for r in 0..LANES {
                 out[r] = mask(tree.goes_left(n, xs[r]));
@@ -343,15 +327,15 @@ fn decide_lanes(plan: &EdgePlan, tree: &Tree, x: &[[f64; LANES]], left: &mut [Ma
                     // NaN fails `<=`; it takes the default side.
                     for r in 0..LANES {
                         let v = xs[r];
-                        out[r] = mask(v <= t) | (mask(v.is_nan()) & dl);
+                        out[r] = mask((v <= t) | (v.is_nan() & dl));
                     }
                 }
                 1 => {
                     // NaN compares as 0.
-                    let zero_left = mask(0.0 <= t);
+                    let zero_left = 0.0 <= t;
                     for r in 0..LANES {
                         let v = xs[r];
-                        out[r] = mask(v <= t) | (mask(v.is_nan()) & zero_left);
+                        out[r] = mask((v <= t) | (v.is_nan() & zero_left));
                     }
                 }
                 _ => {
