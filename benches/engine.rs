@@ -26,7 +26,10 @@ fn inputs() -> Array2<f64> {
 const MODELS: &[&str] = &["xgb_500x6.json", "xgb_100x4.json", "lgb_500x63.txt"];
 
 fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
 }
 
 fn bench_predict(c: &mut Criterion) {
@@ -39,9 +42,11 @@ fn bench_predict(c: &mut Criterion) {
         let model = Model::load(models_dir().join(name)).unwrap();
         for threads in [1, 2] {
             let p = pool(threads);
-            group.bench_with_input(BenchmarkId::new(*name, format!("{threads}t")), &threads, |b, _| {
-                b.iter(|| p.install(|| model.predict(xs).unwrap()))
-            });
+            group.bench_with_input(
+                BenchmarkId::new(*name, format!("{threads}t")),
+                &threads,
+                |b, _| b.iter(|| p.install(|| model.predict(xs).unwrap())),
+            );
         }
     }
     group.finish();
@@ -59,9 +64,11 @@ fn bench_shap(c: &mut Criterion) {
         group.throughput(Throughput::Elements(rows as u64));
         for threads in [1, 2] {
             let p = pool(threads);
-            group.bench_with_input(BenchmarkId::new(*name, format!("{threads}t")), &threads, |b, _| {
-                b.iter(|| p.install(|| model.shap_values(xs).unwrap()))
-            });
+            group.bench_with_input(
+                BenchmarkId::new(*name, format!("{threads}t")),
+                &threads,
+                |b, _| b.iter(|| p.install(|| model.shap_values(xs).unwrap())),
+            );
         }
     }
     group.finish();
@@ -90,11 +97,21 @@ fn bench_latency(c: &mut Criterion) {
         let row: Vec<f64> = x.row(0).to_vec();
         let mut out = vec![0.0; model.num_outputs()];
         group.bench_function(*name, |b| {
-            b.iter(|| model.predict_row(std::hint::black_box(&row), &mut out).unwrap())
+            b.iter(|| {
+                model
+                    .predict_row(std::hint::black_box(&row), &mut out)
+                    .unwrap()
+            })
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, bench_predict, bench_shap, bench_interactions, bench_latency);
+criterion_group!(
+    benches,
+    bench_predict,
+    bench_shap,
+    bench_interactions,
+    bench_latency
+);
 criterion_main!(benches);

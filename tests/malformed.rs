@@ -9,7 +9,9 @@ use churn_core::{Error, Model};
 use serde_json::{json, Value};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(rel)
 }
 
 fn xgb_json() -> Value {
@@ -64,7 +66,10 @@ fn xgboost_self_loop_is_refused() {
 fn xgboost_child_out_of_range_is_refused() {
     let mut v = xgb_json();
     tree0(&mut v)["left_children"][0] = json!(99_999);
-    assert_model_error(load_json(&v), &["tree 0", "node 0", "left_children", "99999"]);
+    assert_model_error(
+        load_json(&v),
+        &["tree 0", "node 0", "left_children", "99999"],
+    );
 }
 
 #[test]
@@ -121,7 +126,10 @@ fn unknown_keys_are_ignored_and_unknown_objectives_named() {
 fn truncated_files_are_refused() {
     let json = std::fs::read(fixture("xgb_binary/model.json")).unwrap();
     for cut in [1, json.len() / 3, json.len() - 2] {
-        assert!(matches!(Model::from_bytes(&json[..cut]), Err(Error::Json { .. })), "cut {cut}");
+        assert!(
+            matches!(Model::from_bytes(&json[..cut]), Err(Error::Json { .. })),
+            "cut {cut}"
+        );
     }
     let ubj = std::fs::read(fixture("xgb_binary_ubj/model.ubj")).unwrap();
     for cut in [3, 7, ubj.len() / 2, ubj.len() - 1] {
@@ -131,7 +139,10 @@ fn truncated_files_are_refused() {
     }
     let text = lgb_text();
     let cut = text.find("Tree=3").unwrap();
-    assert_model_error(Model::from_bytes(&text.as_bytes()[..cut]), &["end of trees"]);
+    assert_model_error(
+        Model::from_bytes(&text.as_bytes()[..cut]),
+        &["end of trees"],
+    );
 }
 
 #[test]
@@ -149,7 +160,10 @@ fn garbage_is_an_unknown_format() {
         );
     }
     // UTF-16 text of a LightGBM model.
-    let utf16: Vec<u8> = lgb_text().encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    let utf16: Vec<u8> = lgb_text()
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
     assert!(Model::from_bytes(&utf16).is_err());
 }
 
@@ -157,7 +171,10 @@ fn garbage_is_an_unknown_format() {
 fn lightgbm_lying_sizes_and_bad_values_are_refused() {
     let text = lgb_text();
     let lying = text.replacen("num_leaves=", "num_leaves=2000000000\nx_num_leaves=", 1);
-    assert_model_error(Model::from_bytes(lying.as_bytes()), &["tree 0", "num_leaves", "2000000000"]);
+    assert_model_error(
+        Model::from_bytes(lying.as_bytes()),
+        &["tree 0", "num_leaves", "2000000000"],
+    );
 
     let bad = text.replacen("threshold=", "threshold=nan ", 1);
     assert!(Model::from_bytes(bad.as_bytes()).is_err());
@@ -189,11 +206,21 @@ fn xgb_chain(depth: usize) -> Value {
     for i in 0..depth {
         // internal nodes 0..depth chain to the right; leaves at depth..n
         left[i] = (depth + 1 + i) as i64;
-        right[i] = if i + 1 < depth { (i + 1) as i64 } else { depth as i64 };
+        right[i] = if i + 1 < depth {
+            (i + 1) as i64
+        } else {
+            depth as i64
+        };
     }
     // Consistent covers: a node's cover is the number of leaves below it.
     let cover: Vec<f64> = (0..n)
-        .map(|i| if i < depth { (depth - i + 1) as f64 } else { 1.0 })
+        .map(|i| {
+            if i < depth {
+                (depth - i + 1) as f64
+            } else {
+                1.0
+            }
+        })
         .collect();
     let t = json!({
         "left_children": left,
@@ -233,7 +260,11 @@ fn a_deep_but_legal_chain_predicts_and_explains() {
     let margin = model.predict_margin(x.view()).unwrap();
     for r in 0..2 {
         let total: f64 = phi.slice(churn_core::ndarray::s![r, 0, ..]).sum();
-        assert!((total - margin[[r, 0]]).abs() < 1e-5, "row {r}: {total} vs {}", margin[[r, 0]]);
+        assert!(
+            (total - margin[[r, 0]]).abs() < 1e-5,
+            "row {r}: {total} vs {}",
+            margin[[r, 0]]
+        );
     }
 }
 
@@ -270,5 +301,8 @@ fn inputs_of_the_wrong_width_are_refused() {
     // Zero rows are fine.
     let empty = Array2::<f32>::zeros((0, model.num_features()));
     assert_eq!(model.predict(empty.view()).unwrap().dim(), (0, 1));
-    assert_eq!(model.shap_values(empty.view()).unwrap().dim(), (0, 1, model.num_features() + 1));
+    assert_eq!(
+        model.shap_values(empty.view()).unwrap().dim(),
+        (0, 1, model.num_features() + 1)
+    );
 }

@@ -116,9 +116,8 @@ impl Model {
         let head = &bytes[start..];
         match head.first() {
             Some(b'{') => match head.get(1) {
-                None | Some(b'"') | Some(b'}') | Some(b' ') | Some(b'\n') | Some(b'\r') | Some(b'\t') => {
-                    Model::from_xgboost_json(bytes)
-                }
+                None | Some(b'"') | Some(b'}') | Some(b' ') | Some(b'\n') | Some(b'\r')
+                | Some(b'\t') => Model::from_xgboost_json(bytes),
                 _ => Model::from_xgboost_ubjson(bytes),
             },
             Some(_) if head.starts_with(b"tree") || head.starts_with(b"version=") => {
