@@ -565,4 +565,162 @@ mod tests {
             }
         }
     }
+
+    use crate::model::tree::{flags, RawTree};
+    use proptest::prelude::*;
+
+    /// A small deterministic generator, so a failing case is reproducible from its seed.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// A random tree over `features` features: repeated features on paths, tied thresholds,
+    /// every missing type, categorical splits, and (when `zero_covers`) empty nodes. Covers
+    /// are consistent (a node's cover is its children's sum), as trained models have.
+    fn random_tree(seed: u64, features: usize, max_depth: u32, zero_covers: bool) -> Tree {
+        let mut rng = Rng(seed | 1);
+        let mut raw = RawTree {
+            cat_sets: vec![vec![1, 3], vec![0, 2, 5]],
+            ..RawTree::default()
+        };
+        // Build in pre-order with an explicit stack of (node index, depth).
+        let mut stack = vec![(0usize, 0u32)];
+        let push_node = |raw: &mut RawTree| {
+            raw.left.push(-1);
+            raw.right.push(-1);
+            raw.feature.push(0);
+            raw.threshold.push(0.0);
+            raw.flags.push(0);
+            raw.cat_set.push(0);
+            raw.value.push(0.0);
+            raw.cover.push(0.0);
+            raw.left.len() - 1
+        };
+        push_node(&mut raw);
+        while let Some((n, depth)) = stack.pop() {
+            let split = depth < max_depth && (depth == 0 || rng.below(10) < 7);
+            if !split {
+                raw.value[n] = (rng.below(2001) as f64 - 1000.0) / 100.0;
+                raw.cover[n] = if zero_covers && rng.below(4) == 0 {
+                    0.0
+                } else {
+                    1.0 + rng.below(50) as f64
+                };
+                continue;
+            }
+            raw.feature[n] = rng.below(features as u64) as i64;
+            raw.threshold[n] = rng.below(4) as f64;
+            let mut fl = (rng.below(3) as u8) << flags::MISSING_SHIFT;
+            if rng.below(2) == 0 {
+                fl |= flags::DEFAULT_LEFT;
+            }
+            if rng.below(6) == 0 {
+                fl |= flags::CATEGORICAL;
+                if rng.below(2) == 0 {
+                    fl |= flags::CAT_IN_SET_LEFT | flags::CAT_TRUNCATE;
+                }
+                raw.cat_set[n] = rng.below(2) as u32;
+            }
+            raw.flags[n] = fl;
+            let l = push_node(&mut raw);
+            let r = push_node(&mut raw);
+            raw.left[n] = l as i64;
+            raw.right[n] = r as i64;
+            stack.push((r, depth + 1));
+            stack.push((l, depth + 1));
+        }
+        // Internal covers: children's sums, bottom-up (children have larger indices).
+        for n in (0..raw.left.len()).rev() {
+            if raw.left[n] >= 0 {
+                raw.cover[n] = raw.cover[raw.left[n] as usize] + raw.cover[raw.right[n] as usize];
+            }
+        }
+        raw.validate(0, features).unwrap()
+    }
+
+    fn random_rows(seed: u64, features: usize, n: usize) -> Vec<f64> {
+        let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
+        (0..n * features)
+            .map(|_| match rng.below(8) {
+                0 => f64::NAN,
+                1 => 0.0,
+                2 => -1.5,
+                _ => rng.below(5) as f64 - 0.5 * rng.below(2) as f64,
+            })
+            .collect()
+    }
+
+    /// Per-row SHAP of one tree by both kernels, plus the tree's output and expected value.
+    fn both_kernels(
+        tree: &Tree,
+        features: usize,
+        rows: &[f64],
+    ) -> Vec<(Vec<f64>, Vec<f64>, f64, f64)> {
+        let paths = TreePaths::build(tree, 1.0, features);
+        let rules: Vec<Vec<(f64, f64)>> = (0..=paths.max_unique.div_ceil(2).max(1))
+            .map(gauss_legendre)
+            .collect();
+        let plan = EdgePlan::build(tree, 1.0, paths.max_unique, &rules);
+        let n = rows.len() / features;
+        let mut s = Scratch::default();
+        s.reserve(paths.max_unique);
+        let mut es = EdgeScratch::default();
+        let mut out = Vec::new();
+        for g0 in (0..n).step_by(LANES) {
+            let xt: Vec<[f64; LANES]> = (0..features)
+                .map(|j| std::array::from_fn(|r| rows[((g0 + r).min(n - 1)) * features + j]))
+                .collect();
+            let mut phi_lanes = vec![[0.0; LANES]; features];
+            tree_shap_lanes(&plan, tree, &xt, &mut es, &mut phi_lanes);
+            for r in 0..LANES.min(n - g0) {
+                let row = &rows[(g0 + r) * features..(g0 + r + 1) * features];
+                let mut reference = vec![0.0; features];
+                tree_shap(&paths, tree, &rules, row, &mut s, &mut reference);
+                let fast: Vec<f64> = (0..features).map(|j| phi_lanes[j][r]).collect();
+                out.push((fast, reference, tree.value[tree.leaf(row)], paths.expected));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn edge_kernel_equals_the_per_path_reference(seed in any::<u64>(), depth in 1u32..9, features in 1usize..6) {
+            let tree = random_tree(seed, features, depth, false);
+            let rows = random_rows(seed, features, 13);
+            for (fast, reference, value, expected) in both_kernels(&tree, features, &rows) {
+                let scale = 1.0 + reference.iter().fold(value.abs(), |m, v| m.max(v.abs()));
+                for (a, b) in fast.iter().zip(&reference) {
+                    prop_assert!((a - b).abs() <= 1e-12 * scale, "fast {a} vs reference {b}");
+                }
+                // Additivity: the contributions and the expected value sum to the output.
+                let total: f64 = fast.iter().sum::<f64>() + expected;
+                prop_assert!((total - value).abs() <= 1e-10 * scale, "sum {total} vs output {value}");
+            }
+        }
+
+        #[test]
+        fn zero_cover_nodes_stay_finite_and_agree(seed in any::<u64>(), depth in 1u32..8) {
+            let tree = random_tree(seed, 3, depth, true);
+            let rows = random_rows(seed, 3, 9);
+            for (fast, reference, _, expected) in both_kernels(&tree, 3, &rows) {
+                prop_assert!(expected.is_finite());
+                for (a, b) in fast.iter().zip(&reference) {
+                    prop_assert!(a.is_finite() && b.is_finite());
+                    prop_assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "fast {a} vs reference {b}");
+                }
+            }
+        }
+    }
 }
