@@ -394,7 +394,7 @@ mod tests {
     fn cycles_and_shared_children_are_refused() {
         let raw = RawTree {
             left: vec![1, 0],
-            right: vec![1, -1],
+            right: vec![1, 0],
             feature: vec![0, 0],
             threshold: vec![0.0, 0.0],
             flags: vec![0, 0],
