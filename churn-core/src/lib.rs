@@ -22,6 +22,8 @@
 #![warn(missing_docs)]
 
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 mod predict;
 mod shap;
