@@ -246,7 +246,7 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
                 -(libm::log((1.0f32 / p - 1.0f32) as f64) as f32)
             }
             BaseToMargin::Log => {
-                if !(p > 0.0) {
+                if p.is_nan() || p <= 0.0 {
                     return Err(Error::model(
                         lmp_at.clone().field("base_score"),
                         format!("{p} must be positive for {objective}"),
@@ -430,7 +430,7 @@ fn parse_tree(tv: &Value, t: usize, num_features: usize) -> Result<Tree> {
     // Categorical splits: node -> set of categories that go right.
     let mut cat_set = vec![0u32; n];
     let mut cat_sets: Vec<Vec<u32>> = Vec::new();
-    if split_type.iter().any(|&s| s == 1) {
+    if split_type.contains(&1) {
         let nodes = ints(o, "categories_nodes", &at)?;
         let segments = ints(o, "categories_segments", &at)?;
         let sizes = ints(o, "categories_sizes", &at)?;

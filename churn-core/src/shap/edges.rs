@@ -28,6 +28,9 @@
 //! Rows are processed [`LANES`] at a time: the tree's structure is shared, only `o` and the
 //! decisions differ, so every inner loop runs over lanes and compiles to vector code.
 
+// Lane loops index fixed-size arrays on purpose: that shape is what auto-vectorises.
+#![allow(clippy::needless_range_loop)]
+
 use crate::model::tree::{flags, Tree};
 
 /// Rows processed together.

@@ -75,7 +75,9 @@ impl TreePaths {
         let mut path: Vec<(u32, bool)> = Vec::new();
         let mut stack: Vec<(u32, u32, u32, bool)> = vec![(0, 0, 0, false)]; // (node, depth, parent, went_left)
         let mut slot = vec![u32::MAX; num_features]; // feature -> element index within a path
-        let mut elems: Vec<(u32, f64, Vec<(u32, bool)>)> = Vec::new();
+                                                     // Per element: feature, zero fraction, conditions (node, went left).
+        type Element = (u32, f64, Vec<(u32, bool)>);
+        let mut elems: Vec<Element> = Vec::new();
         while let Some((node, depth, parent, went_left)) = stack.pop() {
             if depth > 0 {
                 path.truncate(depth as usize - 1);
