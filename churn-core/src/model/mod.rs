@@ -140,11 +140,25 @@ impl Model {
 
     /// Parses an XGBoost model saved as JSON.
     pub fn from_xgboost_json(bytes: &[u8]) -> Result<Model> {
-        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
-            line: e.line(),
-            column: e.column(),
-            reason: e.to_string(),
-        })?;
+        let value: serde_json::Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => {
+                // Older XGBoost writes bare `NaN` thresholds on categorical nodes; retry with
+                // those read as null, and report the original error if that fails too.
+                let retry = xgboost::nan_tokens_to_null(bytes)
+                    .and_then(|fixed| serde_json::from_slice(&fixed).ok());
+                match retry {
+                    Some(v) => v,
+                    None => {
+                        return Err(Error::Json {
+                            line: e.line(),
+                            column: e.column(),
+                            reason: e.to_string(),
+                        })
+                    }
+                }
+            }
+        };
         xgboost::from_value(&value)
     }
 

@@ -34,6 +34,9 @@ pub(crate) mod flags {
     /// Categorical: the category is `trunc(x)` and only `trunc(x) < 0` is invalid (LightGBM);
     /// otherwise any `x < 0` is invalid (XGBoost).
     pub const CAT_TRUNCATE: u8 = 32;
+    /// Categorical (XGBoost < 1.7): negative codes and codes past the node's bit field (32 x
+    /// the words needed for its largest category) take the default child.
+    pub const CAT_OUT_OF_RANGE_DEFAULT: u8 = 64;
 }
 
 /// How a numeric split treats missing values.
@@ -308,19 +311,23 @@ impl Tree {
                 fl & flags::DEFAULT_LEFT != 0
             };
         }
+        let s = self.cat_set[node] as usize;
+        let lo = self.cat_bounds[s] as usize;
+        let hi = self.cat_bounds[s + 1] as usize;
+        let set = &self.cat_values[lo..hi];
+        if fl & flags::CAT_OUT_OF_RANGE_DEFAULT != 0 {
+            let words = set.last().map_or(0, |&m| m as u64 / 32 + 1);
+            if x < 0.0 || x >= (words * 32) as f64 {
+                return fl & flags::DEFAULT_LEFT != 0;
+            }
+        }
         let valid = if fl & flags::CAT_TRUNCATE != 0 {
             // C++ `static_cast<int>`: truncation; out of int range counts as negative.
             x > -1.0 && x < 2147483648.0
         } else {
             (0.0..16777216.0).contains(&x)
         };
-        let in_set = valid && {
-            let cat = x.trunc() as u32;
-            let s = self.cat_set[node] as usize;
-            let lo = self.cat_bounds[s] as usize;
-            let hi = self.cat_bounds[s + 1] as usize;
-            self.cat_values[lo..hi].binary_search(&cat).is_ok()
-        };
+        let in_set = valid && set.binary_search(&(x.trunc() as u32)).is_ok();
         in_set == in_set_left
     }
 

@@ -63,11 +63,17 @@ fn ints(o: &Obj, key: &str, at: &Location) -> Result<Vec<i64>> {
 
 /// Reads f32 values (XGBoost stores every float as f32). JSON decimals are the shortest
 /// round-trip form of an f32, so going through f64 cannot double-round.
+/// `null` is read as NaN: XGBoost before 3.0 writes NaN as the (unused) threshold of
+/// categorical nodes, which JSON cannot hold (we read the bare `NaN` token as `null`) and UBJSON
+/// stores as an f32 NaN. Validation refuses NaN wherever a value is actually used.
 fn floats(o: &Obj, key: &str, at: &Location) -> Result<Vec<f32>> {
     arr(o, key, at)?
         .iter()
         .enumerate()
         .map(|(i, v)| {
+            if v.is_null() {
+                return Ok(f32::NAN);
+            }
             v.as_f64().map(|x| x as f32).ok_or_else(|| {
                 Error::model(
                     at.clone().node(i).field(key),
@@ -132,14 +138,12 @@ enum BaseToMargin {
     Log,
 }
 
-/// `version` is the file's `[major, minor, patch]`.
-fn objective_semantics(name: &str, version: (i64, i64)) -> Result<(BaseToMargin, Transform)> {
+fn objective_semantics(name: &str) -> Result<(BaseToMargin, Transform)> {
     Ok(match name {
         "binary:logistic" | "reg:logistic" => {
             (BaseToMargin::Logit, Transform::Sigmoid { scale: 1.0 })
         }
-        // XGBoost 1.x inherited the logit from reg:logistic; 2.0 made the intercept raw.
-        "binary:logitraw" if version < (2, 0) => (BaseToMargin::Logit, Transform::Identity),
+        // The intercept is raw in every version (checked on 1.6.2, 1.7.6, 2.0.3, 2.1.4, 3.2).
         "binary:logitraw" => (BaseToMargin::Identity, Transform::Identity),
         "reg:squarederror"
         | "reg:linear"
@@ -161,6 +165,36 @@ fn objective_semantics(name: &str, version: (i64, i64)) -> Result<(BaseToMargin,
             )))
         }
     })
+}
+
+/// XGBoost before 3.0 writes a bare `NaN` (not valid JSON) as the threshold of categorical
+/// nodes. Rewrites every `NaN` token outside strings to `null`; `None` when there is none.
+pub(crate) fn nan_tokens_to_null(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    let (mut in_string, mut escaped, mut found) = (false, false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if bytes[i..].starts_with(b"NaN") {
+            out.extend_from_slice(b"null");
+            found = true;
+            i += 3;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    found.then_some(out)
 }
 
 pub(crate) fn from_value(root: &Value) -> Result<Model> {
@@ -203,7 +237,7 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
             (part(0), part(1))
         })
         .unwrap_or((3, 0));
-    let (base_rule, transform) = objective_semantics(&objective, version)?;
+    let (base_rule, transform) = objective_semantics(&objective)?;
     let num_outputs = if num_class > 1 {
         num_class
     } else {
@@ -364,7 +398,7 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
             ));
         }
         tree_group.push(g as u32);
-        trees.push(parse_tree(tv, t, num_features)?);
+        trees.push(parse_tree(tv, t, num_features, version)?);
     }
     let tree_weight = match weights {
         Some(w) => w.iter().map(|&x| x as f64).collect(),
@@ -389,7 +423,7 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
     })
 }
 
-fn parse_tree(tv: &Value, t: usize, num_features: usize) -> Result<Tree> {
+fn parse_tree(tv: &Value, t: usize, num_features: usize, version: (i64, i64)) -> Result<Tree> {
     let at = Location::tree(t);
     let o = tv
         .as_object()
@@ -486,6 +520,11 @@ fn parse_tree(tv: &Value, t: usize, num_features: usize) -> Result<Tree> {
         };
         if !is_leaf && split_type[i] == 1 {
             fl |= flags::CATEGORICAL;
+            if version < (1, 7) {
+                // XGBoost 1.6 sent negative codes and codes past the node's bit field to the
+                // default child; 1.7 sends them left (seen on 1.6.2 and 1.7.6 fixtures).
+                fl |= flags::CAT_OUT_OF_RANGE_DEFAULT;
+            }
         }
         node_flags.push(fl);
         if is_leaf {
@@ -515,4 +554,16 @@ fn parse_tree(tv: &Value, t: usize, num_features: usize) -> Result<Tree> {
         cat_sets,
     }
     .validate(t, num_features)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nan_tokens_to_null;
+
+    #[test]
+    fn bare_nan_tokens_become_null_outside_strings_only() {
+        let fixed = nan_tokens_to_null(br#"{"a":[1,NaN,2],"NaN":"x\"NaN"}"#).unwrap();
+        assert_eq!(fixed, br#"{"a":[1,null,2],"NaN":"x\"NaN"}"#.to_vec());
+        assert!(nan_tokens_to_null(br#"{"a":"NaN"}"#).is_none());
+    }
 }
