@@ -83,7 +83,7 @@ impl Model {
                     let w = self.tree_weight[t] as f32;
                     for r in 0..n {
                         let row = &rows[r * self.num_features..(r + 1) * self.num_features];
-                        let v = tree.value[tree.leaf(row)] as f32;
+                        let v = tree.predict_value(row) as f32;
                         let slot = &mut out[r * k + g];
                         let add = if w == 1.0 { v } else { w * v };
                         *slot = (*slot as f32 + add) as f64;
@@ -95,7 +95,7 @@ impl Model {
                     let g = self.tree_group[t] as usize;
                     for r in 0..n {
                         let row = &rows[r * self.num_features..(r + 1) * self.num_features];
-                        out[r * k + g] += tree.value[tree.leaf(row)];
+                        out[r * k + g] += tree.predict_value(row);
                     }
                 }
             }
