@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the npm package churnlens-wasm into pkg/:
+#   pkg/web/      ES module for browsers (`<script type="module">`): call init() or initSync() first
+#   pkg/bundler/  ES module for bundlers (webpack, Vite, Rollup) that import .wasm files
+# Needs the wasm32-unknown-unknown target and wasm-bindgen-cli at the version pinned in
+# Cargo.toml (.ci/wasm.sh installs both). No wasm-opt: see README.md, "Size and speed".
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+# A target dir of its own, so that the profile below does not evict the native builds.
+export CARGO_TARGET_DIR="${CHURNLENS_WASM_TARGET_DIR:-$root/target/wasm}"
+# Release profile for the .wasm (profiles are workspace-wide, so it is set here, not in
+# Cargo.toml). Measured in README.md: opt-level 3 with fat LTO is the fastest build and is
+# well inside the 1 MB budget; override with the usual CARGO_PROFILE_RELEASE_* variables.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-3}"
+export CARGO_PROFILE_RELEASE_LTO="${CARGO_PROFILE_RELEASE_LTO:-fat}"
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS="${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-1}"
+export CARGO_PROFILE_RELEASE_PANIC="${CARGO_PROFILE_RELEASE_PANIC:-abort}"
+
+want="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$here/Cargo.toml")"
+have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')"
+if [ "$have" != "$want" ]; then
+  echo "build.sh: wasm-bindgen-cli $want is needed (found: ${have:-none});" \
+       "run: cargo install wasm-bindgen-cli --version $want" >&2
+  exit 1
+fi
+
+cd "$root"
+cargo build -p churnlens-wasm --target wasm32-unknown-unknown --release
+wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/churnlens_wasm.wasm"
+rm -rf "$here/pkg"
+for target in web bundler; do
+  wasm-bindgen --target "$target" --weak-refs --out-dir "$here/pkg/$target" --out-name churnlens "$wasm"
+done
+raw=$(stat -c %s "$here/pkg/web/churnlens_bg.wasm")
+gz=$(gzip -9 -c "$here/pkg/web/churnlens_bg.wasm" | wc -c)
+echo "churnlens_bg.wasm: $raw bytes raw, $gz bytes gzipped (-9)"
+if [ "$raw" -gt 1048576 ]; then
+  echo "build.sh: the .wasm is over the 1 MB budget" >&2
+  exit 1
+fi

@@ -1,0 +1,178 @@
+//! wasm-bindgen-test suite: the binding compiled to wasm32 and run in node
+//! (`cargo test --target wasm32-unknown-unknown -p churnlens-wasm` with
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner`; see .ci/wasm.sh).
+#![cfg(target_arch = "wasm32")]
+
+use churnlens_wasm::{FeatureData, Model, ModelBytes, PredictOptions};
+use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const XGB: &[u8] = include_bytes!("../../../tests/fixtures/xgb_binary/model.json");
+const LGB_MULTI: &[u8] = include_bytes!("../../../tests/fixtures/lgb_multiclass/model.txt");
+const PARITY: &str = include_str!("../../../tests/parity/xgb_multiclass.json");
+
+fn load(bytes: &[u8]) -> Result<Model, JsValue> {
+    Model::load(Uint8Array::from(bytes).unchecked_into::<ModelBytes>())
+}
+
+fn f64s(v: &[f64]) -> FeatureData {
+    Float64Array::from(v).unchecked_into()
+}
+
+fn code(err: JsValue) -> String {
+    Reflect::get(&err, &"code".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+fn message(err: &JsValue) -> String {
+    Reflect::get(err, &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+fn nums(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[wasm_bindgen_test]
+fn loads_and_reports_properties() {
+    let m = load(XGB).unwrap();
+    assert_eq!(m.format(), "xgboost");
+    assert_eq!(m.num_features(), 8);
+    assert_eq!(m.num_outputs(), 1);
+    assert_eq!(m.feature_names()[0], "tenure");
+    assert_eq!(m.objective(), "binary:logistic");
+    let l = load(LGB_MULTI).unwrap();
+    assert_eq!(l.format(), "lightgbm");
+    assert_eq!(l.num_outputs(), 3);
+    // An ArrayBuffer works too.
+    let buf = Uint8Array::from(XGB).buffer();
+    assert_eq!(
+        Model::load(buf.unchecked_into()).unwrap().num_trees(),
+        m.num_trees()
+    );
+}
+
+#[wasm_bindgen_test]
+fn parity_case_bit_for_bit_inside_wasm() {
+    let case: serde_json::Value = serde_json::from_str(PARITY).unwrap();
+    let m = load(include_bytes!(
+        "../../../tests/fixtures/xgb_multiclass/model.json"
+    ))
+    .unwrap();
+    let x = nums(&case["x"]);
+    let rows = case["rows"].as_u64().unwrap() as u32;
+    let cols = case["cols"].as_u64().unwrap() as usize;
+    let ni = case["interaction_rows"].as_u64().unwrap() as u32;
+    let data = || f64s(&x);
+    assert_eq!(
+        bits(&m.predict_margin(data(), Some(rows)).unwrap()),
+        bits(&nums(&case["margin"]))
+    );
+    assert_eq!(
+        bits(&m.predict(data(), None, None).unwrap()),
+        bits(&nums(&case["prediction"]))
+    );
+    assert_eq!(
+        bits(&m.expected_value()),
+        bits(&nums(&case["expected_value"]))
+    );
+    assert_eq!(
+        bits(&m.shap_values(data(), Some(rows)).unwrap()),
+        bits(&nums(&case["shap"]))
+    );
+    let xi = f64s(&x[..ni as usize * cols]);
+    assert_eq!(
+        bits(&m.shap_interaction_values(xi, Some(ni)).unwrap()),
+        bits(&nums(&case["interactions"]))
+    );
+}
+
+#[wasm_bindgen_test]
+fn float32_input_and_margin_option() {
+    let m = load(XGB).unwrap();
+    let x: Vec<f64> = (0..16).map(|i| i as f64 * 3.5).collect();
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let a = m.predict(f64s(&x), Some(2), None).unwrap();
+    let b = m
+        .predict(Float32Array::from(&x32[..]).unchecked_into(), Some(2), None)
+        .unwrap();
+    assert_eq!(bits(&a), bits(&b));
+    let opts = Object::new();
+    Reflect::set(&opts, &"output".into(), &"margin".into()).unwrap();
+    let margin = m
+        .predict(
+            f64s(&x),
+            None,
+            Some(opts.unchecked_into::<PredictOptions>()),
+        )
+        .unwrap();
+    assert_eq!(
+        bits(&margin),
+        bits(&m.predict_margin(f64s(&x), None).unwrap())
+    );
+}
+
+#[wasm_bindgen_test]
+fn records_match_the_matrix() {
+    let m = load(XGB).unwrap();
+    let names = m.feature_names();
+    let x: Vec<f64> = (0..8).map(|i| i as f64 + 0.5).collect();
+    let rec = Object::new();
+    for (n, v) in names.iter().zip(&x) {
+        Reflect::set(&rec, &n.as_str().into(), &(*v).into()).unwrap();
+    }
+    let records = Array::of1(&rec);
+    assert_eq!(
+        bits(&m.shap_values(records.unchecked_into(), None).unwrap()),
+        bits(&m.shap_values(f64s(&x), None).unwrap())
+    );
+    let empty = Array::of1(&Object::new());
+    let missing = vec![f64::NAN; 8];
+    assert_eq!(
+        bits(&m.predict(empty.unchecked_into(), None, None).unwrap()),
+        bits(&m.predict(f64s(&missing), None, None).unwrap())
+    );
+}
+
+#[wasm_bindgen_test]
+fn errors_carry_codes() {
+    assert_eq!(code(load(b"hello").err().unwrap()), "unknown_format");
+    assert_eq!(code(load(b"{\"learner\": ").err().unwrap()), "json");
+    let m = load(XGB).unwrap();
+    let err = m.predict(f64s(&[1.0, 2.0, 3.0]), None, None).err().unwrap();
+    assert!(message(&err).contains("multiple"), "{}", message(&err));
+    assert_eq!(code(err), "input");
+    let bad = Object::new();
+    Reflect::set(&bad, &"no_such_feature".into(), &1.0.into()).unwrap();
+    let err = m
+        .predict(Array::of1(&bad).unchecked_into(), None, None)
+        .err()
+        .unwrap();
+    assert!(message(&err).contains("no_such_feature"));
+    assert_eq!(code(err), "input");
+    let err = m
+        .predict(JsValue::from_str("1,2").unchecked_into(), None, None)
+        .err()
+        .unwrap();
+    assert_eq!(code(err), "input");
+    let err = m.shap_values(f64s(&[0.0; 16]), Some(3)).err().unwrap();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert!(
+        message(&err).contains("3 rows x 8 features need 24"),
+        "{}",
+        message(&err)
+    );
+}
