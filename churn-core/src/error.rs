@@ -161,6 +161,51 @@ pub enum Error {
         /// Why the input cannot be used.
         reason: String,
     },
+
+    /// A feature schema (built in, from a schema file or inside a bundle) is not valid.
+    #[error("invalid schema at {field}: {reason}")]
+    Schema {
+        /// Where in the schema: a feature name and field, e.g. ``feature `tenure`, field `min` ``.
+        field: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+
+    /// A vocabulary file (concepts and synonyms) is not valid.
+    #[error("invalid vocabulary at {field}: {reason}")]
+    Vocabulary {
+        /// Where in the file: a concept id or section.
+        field: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+
+    /// Delimited text (CSV) could not be read into a table.
+    #[error("invalid CSV at line {line}: {reason}")]
+    Csv {
+        /// 1-based line of the problem (0 when unknown).
+        line: u64,
+        /// The parser's reason.
+        reason: String,
+    },
+
+    /// A column-mapping override does not fit the schema or the table.
+    #[error("invalid mapping override for feature `{feature}`: {reason}")]
+    Override {
+        /// The feature the override names.
+        feature: String,
+        /// Why it cannot be applied.
+        reason: String,
+    },
+
+    /// A model bundle file is not valid (wrong layout, bad field, content hash mismatch).
+    #[error("invalid bundle at {field}: {reason}")]
+    Bundle {
+        /// The bundle field, e.g. `metadata.content_hash` or `sample.rows[3]`.
+        field: String,
+        /// Why it is invalid.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -196,6 +241,11 @@ impl Error {
             Error::Model { .. } => "model",
             Error::Unsupported { .. } => "unsupported",
             Error::Input { .. } => "input",
+            Error::Schema { .. } => "schema",
+            Error::Vocabulary { .. } => "vocabulary",
+            Error::Csv { .. } => "csv",
+            Error::Override { .. } => "override",
+            Error::Bundle { .. } => "bundle",
         }
     }
 }

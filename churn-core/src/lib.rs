@@ -34,3 +34,30 @@ pub use predict::FeatureValue;
 
 /// Re-exported so callers build inputs with the same `ndarray` version.
 pub use ndarray;
+
+// --- Intake (issue 4): schema, vocabulary, mapping, normalisation, validation, quality, bundle.
+pub mod bundle;
+pub mod mapping;
+pub mod normalize;
+pub mod quality;
+pub mod schema;
+pub mod table;
+pub mod validate;
+pub mod vocabulary;
+
+pub use bundle::{
+    Bundle, BundleMetadata, CategoryShare, FeatureReference, ReferenceKind, ReferenceProfile,
+    ReferenceSample, RiskTiers, Tier,
+};
+pub use mapping::{
+    map_columns, map_columns_with, Candidate, FeatureMatch, MapOptions, Mapping, MatchSource,
+    Overrides, UnmappedColumn,
+};
+pub use quality::{profile_chunk, quality_report, QualityProfile, QualityReport};
+pub use schema::{FeatureSpec, Policy, Schema, ValueKind};
+pub use table::Table;
+pub use validate::{
+    seen_ids, validate, FeatureCounts, Issue, IssueCode, RejectedRow, Severity, ValidateOptions,
+    Validated, ValidationSummary,
+};
+pub use vocabulary::{Concept, ConceptKind, ConceptMatch, HeaderKey, Vocabulary};

@@ -1,0 +1,989 @@
+//! The model bundle: one file with the model, its schema, a reference profile of the training
+//! data, a small labelled reference sample, risk-tier thresholds and metadata.
+//!
+//! # File format (`churnlens.bundle`, version 1)
+//!
+//! One UTF-8 JSON document:
+//!
+//! ```text
+//! {
+//!   "format": "churnlens.bundle",
+//!   "format_version": 1,
+//!   "metadata": {
+//!     "name": "telco-churn", "version": "1.0.0", "created": "2026-11-28T12:00:00Z",
+//!     "description": "...", "source": "xgboost 3.2.0",
+//!     "metrics": {"holdout_auc": 0.84},
+//!     "content_hash": "<64 lowercase hex digits>"
+//!   },
+//!   "model": {"format": "xgboost_json" | "xgboost_ubjson" | "lightgbm_text",
+//!             "encoding": "utf8" | "base64", "data": "<the model file>"},
+//!   "schema": {"features": [ ...FeatureSpec... ]},
+//!   "reference": {"rows": 5634, "features": [
+//!       {"name": "tenure", "kind": "numeric", "missing_rate": 0.0,
+//!        "edges": [2, 6, ...], "proportions": [0.1, ...], "min": 0, "max": 72, "mean": 32.4},
+//!       {"name": "Contract", "kind": "categorical", "missing_rate": 0.0,
+//!        "categories": [{"value": "Month-to-month", "proportion": 0.55}, ...], "other": 0.0}]},
+//!   "sample": {"features": ["gender", ...], "rows": [[0, 1, null, ...], ...], "labels": [0, 1, ...]},
+//!   "tiers": {"tiers": [{"name": "low", "min_probability": 0.0}, {"name": "medium", ...}]}
+//! }
+//! ```
+//!
+//! - `model.data` is the model file itself: its text (`utf8`) for XGBoost JSON and LightGBM,
+//!   base64 (standard alphabet, padded) for XGBoost UBJSON.
+//! - `schema` lists model inputs in model column order, plus optional identifier and label.
+//! - `reference` numeric bins: value `v` falls in bin `i` = number of edges `< v` (bin `i` is
+//!   `(edges[i-1], edges[i]]`), i.e. numpy `searchsorted(edges, v, side="left")`; proportions
+//!   are over non-missing values and have `len(edges) + 1` entries. Categorical shares use the
+//!   schema's category names (or the integer code as text when the schema has none); `other`
+//!   is the share of every category not listed. `reference`, `sample` and `tiers` may be `null`.
+//! - `sample` rows are model inputs (category codes, 0/1 booleans), `null` = missing, with
+//!   labels 0/1: the estimated-AUC check of the quality report rescoring them.
+//! - `metadata.content_hash` is the SHA-256 of the file's bytes in which those 64 hex digits are
+//!   replaced by 64 `0` characters. Writers put 64 zeros, hash, and substitute the digest;
+//!   readers reverse it and refuse a file whose hash does not match.
+//!
+//! A bare model file (XGBoost JSON/UBJSON, LightGBM text) also loads as a bundle: its schema
+//! comes from the model's feature names and kinds, and it has no reference, sample or tiers.
+//!
+//! ```
+//! let bundle = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+//! assert_eq!(bundle.schema().num_inputs(), bundle.model().num_features());
+//! assert!(bundle.sample().is_some());
+//! let bare = churn_core::Bundle::load("../tests/fixtures/xgb_binary/model.json")?;
+//! assert!(bare.reference.is_none());
+//! # Ok::<(), churn_core::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::model::{Format, Model};
+use crate::schema::{Schema, ValueKind};
+
+/// The `format` value of a bundle file.
+///
+/// ```
+/// assert_eq!(churn_core::bundle::BUNDLE_FORMAT, "churnlens.bundle");
+/// ```
+pub const BUNDLE_FORMAT: &str = "churnlens.bundle";
+/// The bundle format version this crate writes and reads.
+///
+/// ```
+/// assert_eq!(churn_core::bundle::BUNDLE_FORMAT_VERSION, 1);
+/// ```
+pub const BUNDLE_FORMAT_VERSION: u32 = 1;
+
+/// Name, version and provenance of a bundle.
+///
+/// ```
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// assert_eq!(b.metadata.version, "1.0.0");
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BundleMetadata {
+    /// Bundle name.
+    pub name: String,
+    /// Bundle version.
+    #[serde(default)]
+    pub version: String,
+    /// Creation time (ISO 8601), as the writer gave it.
+    #[serde(default)]
+    pub created: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// What produced the model (e.g. `xgboost 3.2.0`).
+    #[serde(default)]
+    pub source: String,
+    /// Metrics of the model, e.g. `holdout_auc`.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+    /// SHA-256 of the file content (see the module docs); filled when read or written.
+    #[serde(default)]
+    pub content_hash: String,
+}
+
+/// Whether a reference feature is profiled by bins or by categories.
+///
+/// ```
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// let r = b.reference.as_ref().unwrap();
+/// assert_eq!(r.feature("Contract").unwrap().kind, churn_core::ReferenceKind::Categorical);
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceKind {
+    /// Quantile bins.
+    Numeric,
+    /// Category shares.
+    Categorical,
+}
+
+/// One category's share in the training data.
+///
+/// ```
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// let c = &b.reference.as_ref().unwrap().feature("Contract").unwrap().categories[0];
+/// assert_eq!(c.value, "Month-to-month");
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoryShare {
+    /// Category name (or integer code as text).
+    pub value: String,
+    /// Share of non-missing training values.
+    pub proportion: f64,
+}
+
+/// The training distribution of one feature.
+///
+/// ```
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// let t = b.reference.as_ref().unwrap().feature("tenure").unwrap();
+/// assert_eq!(t.proportions.len(), t.edges.len() + 1);
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureReference {
+    /// Feature name (a schema input).
+    pub name: String,
+    /// Bins or categories.
+    pub kind: ReferenceKind,
+    /// Share of training rows where it was missing.
+    #[serde(default)]
+    pub missing_rate: f64,
+    /// Interior bin edges, ascending (numeric).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<f64>,
+    /// Share of non-missing values per bin, `edges.len() + 1` entries (numeric).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proportions: Vec<f64>,
+    /// Category shares (categorical).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryShare>,
+    /// Share of categories not listed (categorical).
+    #[serde(default)]
+    pub other: f64,
+    /// Smallest value (numeric).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest value (numeric).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Mean (numeric).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+}
+
+impl FeatureReference {
+    /// The bin a value falls in: the number of edges below it.
+    ///
+    /// ```
+    /// use churn_core::{FeatureReference, ReferenceKind};
+    /// let r = FeatureReference { name: "t".into(), kind: ReferenceKind::Numeric, missing_rate: 0.0,
+    ///     edges: vec![10.0, 20.0], proportions: vec![0.3, 0.3, 0.4], categories: vec![], other: 0.0,
+    ///     min: None, max: None, mean: None };
+    /// assert_eq!((r.bin(10.0), r.bin(10.5), r.bin(99.0)), (0, 1, 2));
+    /// ```
+    pub fn bin(&self, v: f64) -> usize {
+        self.edges.partition_point(|&e| e < v)
+    }
+
+    /// A readable name of bin `i`: `<= 10`, `(10, 20]`, `> 20`.
+    ///
+    /// ```
+    /// use churn_core::{FeatureReference, ReferenceKind};
+    /// let r = FeatureReference { name: "t".into(), kind: ReferenceKind::Numeric, missing_rate: 0.0,
+    ///     edges: vec![10.0, 20.5], proportions: vec![0.3, 0.3, 0.4], categories: vec![], other: 0.0,
+    ///     min: None, max: None, mean: None };
+    /// assert_eq!(r.bin_label(1), "(10, 20.5]");
+    /// ```
+    pub fn bin_label(&self, i: usize) -> String {
+        let n = self.edges.len();
+        if n == 0 {
+            return "all values".into();
+        }
+        if i == 0 {
+            format!("<= {}", fmt_num(self.edges[0]))
+        } else if i >= n {
+            format!("> {}", fmt_num(self.edges[n - 1]))
+        } else {
+            format!(
+                "({}, {}]",
+                fmt_num(self.edges[i - 1]),
+                fmt_num(self.edges[i])
+            )
+        }
+    }
+}
+
+pub(crate) fn fmt_num(v: f64) -> String {
+    let r = (v * 10_000.0).round() / 10_000.0;
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        format!("{}", r as i64)
+    } else {
+        format!("{r}")
+    }
+}
+
+/// The training distributions of the model inputs.
+///
+/// ```
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// assert_eq!(b.reference.as_ref().unwrap().features.len(), b.schema().num_inputs());
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceProfile {
+    /// Training rows profiled.
+    pub rows: u64,
+    /// One entry per profiled feature.
+    pub features: Vec<FeatureReference>,
+}
+
+impl ReferenceProfile {
+    /// Profiles a training matrix (rows x schema inputs, NaN = missing): quantile bins
+    /// (numpy's default linear interpolation, duplicate edges dropped) for numeric, boolean
+    /// and date-derived features, category shares for categorical ones.
+    ///
+    /// ```
+    /// use churn_core::{ReferenceProfile, Schema};
+    /// let x = ndarray::array![[1.0], [2.0], [3.0], [f64::NAN]];
+    /// let p = ReferenceProfile::from_matrix(x.view(), &Schema::from_names(&["t"]), 2);
+    /// assert_eq!(p.features[0].edges, [2.0]);
+    /// assert_eq!(p.features[0].missing_rate, 0.25);
+    /// ```
+    pub fn from_matrix(x: ArrayView2<'_, f64>, schema: &Schema, bins: usize) -> ReferenceProfile {
+        let bins = bins.max(1);
+        let mut features = Vec::new();
+        for (j, spec) in schema.inputs().enumerate() {
+            if j >= x.ncols() {
+                break;
+            }
+            let col: Vec<f64> = x.column(j).iter().copied().collect();
+            let mut vals: Vec<f64> = col.iter().copied().filter(|v| !v.is_nan()).collect();
+            let n = col.len().max(1) as f64;
+            let missing_rate = (col.len() - vals.len()) as f64 / n;
+            if spec.kind == ValueKind::Categorical {
+                let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+                for v in &vals {
+                    *counts.entry(category_name(spec, *v)).or_default() += 1;
+                }
+                let total = vals.len().max(1) as f64;
+                let mut cats: Vec<CategoryShare> = counts
+                    .into_iter()
+                    .map(|(value, c)| CategoryShare {
+                        value,
+                        proportion: c as f64 / total,
+                    })
+                    .collect();
+                cats.sort_by(|a, b| b.proportion.total_cmp(&a.proportion));
+                let other: f64 = cats.iter().skip(50).map(|c| c.proportion).sum();
+                cats.truncate(50);
+                features.push(FeatureReference {
+                    name: spec.name.clone(),
+                    kind: ReferenceKind::Categorical,
+                    missing_rate,
+                    edges: Vec::new(),
+                    proportions: Vec::new(),
+                    categories: cats,
+                    other,
+                    min: None,
+                    max: None,
+                    mean: None,
+                });
+                continue;
+            }
+            vals.sort_by(f64::total_cmp);
+            let mut edges: Vec<f64> = Vec::new();
+            if !vals.is_empty() {
+                for q in 1..bins {
+                    let e = quantile(&vals, q as f64 / bins as f64);
+                    if edges.last().is_none_or_lt(e) {
+                        edges.push(e);
+                    }
+                }
+            }
+            let mut counts = vec![0u64; edges.len() + 1];
+            for v in &vals {
+                counts[edges.partition_point(|&e| e < *v)] += 1;
+            }
+            let total = vals.len().max(1) as f64;
+            features.push(FeatureReference {
+                name: spec.name.clone(),
+                kind: ReferenceKind::Numeric,
+                missing_rate,
+                proportions: counts.iter().map(|&c| c as f64 / total).collect(),
+                edges,
+                categories: Vec::new(),
+                other: 0.0,
+                min: vals.first().copied(),
+                max: vals.last().copied(),
+                mean: if vals.is_empty() {
+                    None
+                } else {
+                    Some(vals.iter().sum::<f64>() / vals.len() as f64)
+                },
+            });
+        }
+        ReferenceProfile {
+            rows: x.nrows() as u64,
+            features,
+        }
+    }
+
+    /// The reference of one feature.
+    ///
+    /// ```
+    /// assert!(churn_core::ReferenceProfile::default().feature("x").is_none());
+    /// ```
+    pub fn feature(&self, name: &str) -> Option<&FeatureReference> {
+        self.features.iter().find(|f| f.name == name)
+    }
+}
+
+trait LastLt {
+    fn is_none_or_lt(&self, v: f64) -> bool;
+}
+
+impl LastLt for Option<&f64> {
+    fn is_none_or_lt(&self, v: f64) -> bool {
+        match self {
+            None => true,
+            Some(x) => **x < v,
+        }
+    }
+}
+
+/// The name a categorical code has in the reference and in quality profiles.
+pub(crate) fn category_name(spec: &crate::schema::FeatureSpec, code: f64) -> String {
+    if code >= 0.0 && code.fract() == 0.0 {
+        if let Some(name) = spec.categories.get(code as usize) {
+            return name.clone();
+        }
+    }
+    fmt_num(code)
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    let frac = pos - lo as f64;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+}
+
+/// Labelled rows of model inputs kept to estimate accuracy on incomplete data.
+///
+/// ```
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// assert_eq!(b.sample().unwrap().features, b.schema().input_names());
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceSample {
+    /// Column names: the schema inputs, in order.
+    pub features: Vec<String>,
+    /// Rows of model inputs; `None` (JSON `null`) = missing.
+    pub rows: Vec<Vec<Option<f64>>>,
+    /// 0/1 churn labels, one per row.
+    pub labels: Vec<f64>,
+}
+
+impl ReferenceSample {
+    /// The rows as a matrix (NaN = missing).
+    ///
+    /// ```
+    /// let s = churn_core::ReferenceSample { features: vec!["a".into()],
+    ///     rows: vec![vec![Some(1.0)], vec![None]], labels: vec![0.0, 1.0] };
+    /// let m = s.matrix();
+    /// assert_eq!(m[[0, 0]], 1.0);
+    /// assert!(m[[1, 0]].is_nan());
+    /// ```
+    pub fn matrix(&self) -> Array2<f64> {
+        let f = self.features.len();
+        let mut m = Array2::from_elem((self.rows.len(), f), f64::NAN);
+        for (i, row) in self.rows.iter().enumerate() {
+            for (j, v) in row.iter().enumerate().take(f) {
+                m[[i, j]] = v.unwrap_or(f64::NAN);
+            }
+        }
+        m
+    }
+}
+
+/// A risk tier: rows whose churn probability is at least `min_probability` (and below the next
+/// tier's) belong to it.
+///
+/// ```
+/// let t = churn_core::Tier { name: "high".into(), min_probability: 0.5 };
+/// assert_eq!(t.name, "high");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tier {
+    /// Tier name, e.g. `high`.
+    pub name: String,
+    /// Lower bound of the churn probability.
+    pub min_probability: f64,
+}
+
+/// Risk tiers in ascending order of `min_probability`.
+///
+/// ```
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// assert_eq!(b.tiers.as_ref().unwrap().tier_of(0.9), Some("high"));
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RiskTiers {
+    /// The tiers.
+    pub tiers: Vec<Tier>,
+}
+
+impl RiskTiers {
+    /// The tier of a probability (the last tier whose bound it reaches).
+    ///
+    /// ```
+    /// use churn_core::{RiskTiers, Tier};
+    /// let t = RiskTiers { tiers: vec![Tier { name: "low".into(), min_probability: 0.0 },
+    ///                                 Tier { name: "high".into(), min_probability: 0.5 }] };
+    /// assert_eq!(t.tier_of(0.7), Some("high"));
+    /// assert_eq!(t.tier_of(0.2), Some("low"));
+    /// ```
+    pub fn tier_of(&self, probability: f64) -> Option<&str> {
+        self.tiers
+            .iter()
+            .rev()
+            .find(|t| probability >= t.min_probability)
+            .map(|t| t.name.as_str())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ModelSection {
+    format: String,
+    encoding: String,
+    data: String,
+}
+
+#[derive(Serialize)]
+struct BundleFileOut<'a> {
+    format: &'a str,
+    format_version: u32,
+    metadata: &'a BundleMetadata,
+    model: ModelSection,
+    schema: &'a Schema,
+    reference: &'a Option<ReferenceProfile>,
+    sample: &'a Option<ReferenceSample>,
+    tiers: &'a Option<RiskTiers>,
+}
+
+/// A model with everything needed to check, score and explain a table.
+///
+/// ```
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// let x = b.sample().unwrap().matrix();
+/// let p = b.model().predict(x.view())?;
+/// assert_eq!(p.nrows(), 500);
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Bundle {
+    /// Name, version, provenance, content hash.
+    pub metadata: BundleMetadata,
+    /// Training distributions, for drift.
+    pub reference: Option<ReferenceProfile>,
+    /// Risk-tier thresholds.
+    pub tiers: Option<RiskTiers>,
+    schema: Schema,
+    sample: Option<ReferenceSample>,
+    model: Model,
+    model_bytes: Vec<u8>,
+}
+
+impl Bundle {
+    /// A bundle of a model file's bytes and a schema (the model's own when `None`); the schema
+    /// must fit the model.
+    ///
+    /// ```
+    /// let bytes = std::fs::read("../tests/fixtures/xgb_binary/model.json").unwrap();
+    /// let b = churn_core::Bundle::new(bytes, None)?;
+    /// assert_eq!(b.schema().num_inputs(), b.model().num_features());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn new(model_bytes: Vec<u8>, schema: Option<Schema>) -> Result<Bundle> {
+        let model = Model::from_bytes(&model_bytes)?;
+        let schema = match schema {
+            Some(s) => {
+                s.check()?;
+                s.check_model(&model)?;
+                s
+            }
+            None => Schema::from_model(&model),
+        };
+        let metadata = BundleMetadata {
+            name: "model".into(),
+            content_hash: hex(&Sha256::digest(&model_bytes)),
+            ..BundleMetadata::default()
+        };
+        Ok(Bundle {
+            metadata,
+            reference: None,
+            tiers: None,
+            schema,
+            sample: None,
+            model,
+            model_bytes,
+        })
+    }
+
+    /// Reads a bundle file, or a bare model file.
+    ///
+    /// ```
+    /// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+    /// assert_eq!(b.metadata.content_hash.len(), 64);
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn load(path: impl AsRef<Path>) -> Result<Bundle> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Bundle::from_bytes(&bytes)
+    }
+
+    /// Parses a bundle file's bytes, or a bare model's (XGBoost JSON/UBJSON, LightGBM text).
+    ///
+    /// ```
+    /// let err = churn_core::Bundle::from_bytes(br#"{"format": "churnlens.bundle", "format_version": 9}"#).unwrap_err();
+    /// assert!(err.to_string().contains("format_version"));
+    /// ```
+    pub fn from_bytes(bytes: &[u8]) -> Result<Bundle> {
+        let head = bytes
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map(|i| &bytes[i..])
+            .unwrap_or(&[]);
+        if head.first() == Some(&b'{') {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                if let Ok(serde_json::Value::Object(obj)) =
+                    serde_json::from_str::<serde_json::Value>(text)
+                {
+                    if obj.get("format").and_then(|v| v.as_str()) == Some(BUNDLE_FORMAT) {
+                        return Bundle::from_object(text, obj);
+                    }
+                }
+            }
+        }
+        Bundle::new(bytes.to_vec(), None)
+    }
+
+    fn from_object(text: &str, obj: serde_json::Map<String, serde_json::Value>) -> Result<Bundle> {
+        let err = |field: &str, reason: String| Error::Bundle {
+            field: field.to_string(),
+            reason,
+        };
+        let version = obj.get("format_version").and_then(|v| v.as_u64());
+        if version != Some(BUNDLE_FORMAT_VERSION as u64) {
+            return Err(err(
+                "format_version",
+                format!(
+                    "expected {BUNDLE_FORMAT_VERSION}, found {:?}",
+                    obj.get("format_version")
+                ),
+            ));
+        }
+        let take = |name: &str| obj.get(name).cloned().unwrap_or(serde_json::Value::Null);
+        let mut metadata: BundleMetadata =
+            serde_json::from_value(take("metadata")).map_err(|e| err("metadata", e.to_string()))?;
+        // Content hash.
+        let (stored, computed) = hash_of_text(text).ok_or_else(|| {
+            err(
+                "metadata.content_hash",
+                "missing or not 64 hex digits".into(),
+            )
+        })?;
+        if stored != computed {
+            return Err(err(
+                "metadata.content_hash",
+                format!(
+                    "the file was changed after it was written: it says {stored}, its content hashes to {computed}"
+                ),
+            ));
+        }
+        metadata.content_hash = computed;
+        let section: ModelSection =
+            serde_json::from_value(take("model")).map_err(|e| err("model", e.to_string()))?;
+        let model_bytes = match section.encoding.as_str() {
+            "utf8" => section.data.into_bytes(),
+            "base64" => base64::engine::general_purpose::STANDARD
+                .decode(section.data.trim())
+                .map_err(|e| err("model.data", format!("invalid base64: {e}")))?,
+            other => {
+                return Err(err(
+                    "model.encoding",
+                    format!("expected \"utf8\" or \"base64\", found {other:?}"),
+                ))
+            }
+        };
+        let model =
+            Model::from_bytes(&model_bytes).map_err(|e| err("model.data", e.to_string()))?;
+        let schema: Schema =
+            serde_json::from_value(take("schema")).map_err(|e| err("schema", e.to_string()))?;
+        schema
+            .check()
+            .and_then(|_| schema.check_model(&model))
+            .map_err(|e| err("schema", e.to_string()))?;
+        let reference: Option<ReferenceProfile> = serde_json::from_value(take("reference"))
+            .map_err(|e| err("reference", e.to_string()))?;
+        let sample: Option<ReferenceSample> =
+            serde_json::from_value(take("sample")).map_err(|e| err("sample", e.to_string()))?;
+        let tiers: Option<RiskTiers> =
+            serde_json::from_value(take("tiers")).map_err(|e| err("tiers", e.to_string()))?;
+        let mut b = Bundle {
+            metadata,
+            reference: None,
+            tiers: None,
+            schema,
+            sample: None,
+            model,
+            model_bytes,
+        };
+        if let Some(r) = reference {
+            b.set_reference(r)?;
+        }
+        if let Some(s) = sample {
+            b.set_sample(s)?;
+        }
+        if let Some(t) = tiers {
+            b.set_tiers(t)?;
+        }
+        Ok(b)
+    }
+
+    /// The model.
+    ///
+    /// ```
+    /// let b = churn_core::Bundle::load("../tests/fixtures/lgb_binary/model.txt")?;
+    /// assert_eq!(b.model().format(), churn_core::Format::LightGBM);
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The model file's bytes, as embedded.
+    ///
+    /// ```
+    /// let b = churn_core::Bundle::load("../tests/fixtures/lgb_binary/model.txt")?;
+    /// assert!(b.model_bytes().starts_with(b"tree"));
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn model_bytes(&self) -> &[u8] {
+        &self.model_bytes
+    }
+
+    /// The schema.
+    ///
+    /// ```
+    /// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+    /// assert!(b.schema().identifier().is_some());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Replaces the schema (checked against the model).
+    ///
+    /// ```
+    /// let mut b = churn_core::Bundle::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// let mut s = b.schema().clone();
+    /// s.features[0].required = true;
+    /// b.set_schema(s)?;
+    /// assert!(b.set_schema(churn_core::Schema::from_names(&["x"])).is_err());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn set_schema(&mut self, schema: Schema) -> Result<()> {
+        schema.check()?;
+        schema.check_model(&self.model)?;
+        self.schema = schema;
+        Ok(())
+    }
+
+    /// The labelled reference sample.
+    ///
+    /// ```
+    /// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+    /// let s = b.sample().unwrap();
+    /// assert_eq!(s.rows.len(), s.labels.len());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn sample(&self) -> Option<&ReferenceSample> {
+        self.sample.as_ref()
+    }
+
+    /// Sets the reference profile (its features must be schema inputs; bins consistent).
+    ///
+    /// ```
+    /// let mut b = churn_core::Bundle::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// let x = ndarray::Array2::<f64>::zeros((4, b.model().num_features()));
+    /// let r = churn_core::ReferenceProfile::from_matrix(x.view(), b.schema(), 10);
+    /// b.set_reference(r)?;
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn set_reference(&mut self, reference: ReferenceProfile) -> Result<()> {
+        for (i, f) in reference.features.iter().enumerate() {
+            let at = |field: &str| format!("reference.features[{i}].{field}");
+            if !self.schema.inputs().any(|s| s.name == f.name) {
+                return Err(Error::Bundle {
+                    field: at("name"),
+                    reason: format!("`{}` is not a model input of the schema", f.name),
+                });
+            }
+            let finite = f.edges.iter().chain(&f.proportions).all(|v| v.is_finite())
+                && f.categories.iter().all(|c| c.proportion.is_finite());
+            if !finite || !(0.0..=1.0).contains(&f.missing_rate) {
+                return Err(Error::Bundle {
+                    field: at("proportions"),
+                    reason: "values must be finite and rates within 0..1".into(),
+                });
+            }
+            if f.kind == ReferenceKind::Numeric {
+                if f.proportions.len() != f.edges.len() + 1 {
+                    return Err(Error::Bundle {
+                        field: at("proportions"),
+                        reason: format!(
+                            "{} edges need {} proportions, found {}",
+                            f.edges.len(),
+                            f.edges.len() + 1,
+                            f.proportions.len()
+                        ),
+                    });
+                }
+                if f.edges.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(Error::Bundle {
+                        field: at("edges"),
+                        reason: "edges must be strictly ascending".into(),
+                    });
+                }
+            }
+        }
+        self.reference = Some(reference);
+        Ok(())
+    }
+
+    /// Sets the labelled reference sample (columns = schema inputs; labels 0/1).
+    ///
+    /// ```
+    /// let mut b = churn_core::Bundle::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// let bad = churn_core::ReferenceSample { features: vec!["nope".into()], rows: vec![], labels: vec![] };
+    /// assert!(b.set_sample(bad).is_err());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn set_sample(&mut self, sample: ReferenceSample) -> Result<()> {
+        let names = self.schema.input_names();
+        if sample.features != names {
+            return Err(Error::Bundle {
+                field: "sample.features".into(),
+                reason: format!(
+                    "the sample columns must be the schema inputs in order ({} columns expected, {} found)",
+                    names.len(),
+                    sample.features.len()
+                ),
+            });
+        }
+        if sample.rows.len() != sample.labels.len() {
+            return Err(Error::Bundle {
+                field: "sample.labels".into(),
+                reason: format!(
+                    "{} rows but {} labels",
+                    sample.rows.len(),
+                    sample.labels.len()
+                ),
+            });
+        }
+        for (i, r) in sample.rows.iter().enumerate() {
+            if r.len() != names.len() {
+                return Err(Error::Bundle {
+                    field: format!("sample.rows[{i}]"),
+                    reason: format!("{} values, expected {}", r.len(), names.len()),
+                });
+            }
+        }
+        if let Some(i) = sample.labels.iter().position(|&l| l != 0.0 && l != 1.0) {
+            return Err(Error::Bundle {
+                field: format!("sample.labels[{i}]"),
+                reason: format!("labels are 0 or 1, found {}", sample.labels[i]),
+            });
+        }
+        self.sample = Some(sample);
+        Ok(())
+    }
+
+    /// Sets the risk tiers (ascending bounds within 0..1).
+    ///
+    /// ```
+    /// use churn_core::{RiskTiers, Tier};
+    /// let mut b = churn_core::Bundle::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// let t = RiskTiers { tiers: vec![Tier { name: "high".into(), min_probability: 1.5 }] };
+    /// assert!(b.set_tiers(t).is_err());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn set_tiers(&mut self, tiers: RiskTiers) -> Result<()> {
+        let ok = tiers
+            .tiers
+            .iter()
+            .all(|t| (0.0..=1.0).contains(&t.min_probability))
+            && tiers
+                .tiers
+                .windows(2)
+                .all(|w| w[0].min_probability < w[1].min_probability);
+        if !ok {
+            return Err(Error::Bundle {
+                field: "tiers".into(),
+                reason: "tier bounds must be ascending probabilities within 0..1".into(),
+            });
+        }
+        self.tiers = Some(tiers);
+        Ok(())
+    }
+
+    /// The bundle file's text (format in the module docs), with its content hash.
+    ///
+    /// ```
+    /// let b = churn_core::Bundle::load("../tests/fixtures/xgb_binary/model.json")?;
+    /// let text = b.to_json()?;
+    /// let again = churn_core::Bundle::from_bytes(text.as_bytes())?;
+    /// assert_eq!(again.model().num_trees(), b.model().num_trees());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn to_json(&self) -> Result<String> {
+        let (format, encoding, data) =
+            match (self.model.format(), std::str::from_utf8(&self.model_bytes)) {
+                (Format::LightGBM, Ok(t)) => ("lightgbm_text", "utf8", t.to_string()),
+                (Format::XGBoost, Ok(t))
+                    if t.trim_start().starts_with('{') && !t.contains('\0') =>
+                {
+                    ("xgboost_json", "utf8", t.to_string())
+                }
+                (f, _) => (
+                    if f == Format::LightGBM {
+                        "lightgbm_text"
+                    } else {
+                        "xgboost_ubjson"
+                    },
+                    "base64",
+                    base64::engine::general_purpose::STANDARD.encode(&self.model_bytes),
+                ),
+            };
+        let mut metadata = self.metadata.clone();
+        metadata.content_hash = "0".repeat(64);
+        let out = BundleFileOut {
+            format: BUNDLE_FORMAT,
+            format_version: BUNDLE_FORMAT_VERSION,
+            metadata: &metadata,
+            model: ModelSection {
+                format: format.into(),
+                encoding: encoding.into(),
+                data,
+            },
+            schema: &self.schema,
+            reference: &self.reference,
+            sample: &self.sample,
+            tiers: &self.tiers,
+        };
+        let text = serde_json::to_string_pretty(&out).map_err(|e| Error::Bundle {
+            field: "".into(),
+            reason: format!("cannot serialise: {e}"),
+        })?;
+        let digest = hex(&Sha256::digest(text.as_bytes()));
+        let placeholder = format!("\"content_hash\": \"{}\"", "0".repeat(64));
+        Ok(text.replacen(&placeholder, &format!("\"content_hash\": \"{digest}\""), 1))
+    }
+
+    /// Writes the bundle file.
+    ///
+    /// ```no_run
+    /// let b = churn_core::Bundle::load("model.json")?;
+    /// b.save("model.bundle.json")?;
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let text = self.to_json()?;
+        std::fs::write(path, text).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// (stored hash, hash of the text with the stored hash zeroed).
+fn hash_of_text(text: &str) -> Option<(String, String)> {
+    let key = "\"content_hash\"";
+    let start = text.find(key)? + key.len();
+    let rest = &text[start..];
+    let after_ws = rest.trim_start();
+    let after_colon = after_ws.strip_prefix(':')?.trim_start();
+    let after_quote = after_colon.strip_prefix('"')?;
+    let digits = after_quote.get(..64)?;
+    if !digits.chars().all(|c| c.is_ascii_hexdigit()) || !after_quote[64..].starts_with('"') {
+        return None;
+    }
+    let offset = text.len() - after_quote.len();
+    let mut bytes = text.as_bytes().to_vec();
+    for b in &mut bytes[offset..offset + 64] {
+        *b = b'0';
+    }
+    Some((digits.to_lowercase(), hex(&Sha256::digest(&bytes))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tampering_is_detected() {
+        let b = Bundle::load("../tests/fixtures/xgb_binary/model.json").unwrap();
+        let text = b.to_json().unwrap();
+        assert!(Bundle::from_bytes(text.as_bytes()).is_ok());
+        let changed = text.replacen("\"name\": \"model\"", "\"name\": \"modex\"", 1);
+        let e = Bundle::from_bytes(changed.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("content_hash"), "{e}");
+    }
+
+    #[test]
+    fn ubjson_round_trips_as_base64() {
+        let b = Bundle::load("../tests/fixtures/xgb_binary_ubj/model.ubj").unwrap();
+        let text = b.to_json().unwrap();
+        assert!(text.contains("\"base64\""));
+        let again = Bundle::from_bytes(text.as_bytes()).unwrap();
+        assert_eq!(again.model_bytes(), b.model_bytes());
+    }
+
+    #[test]
+    fn hostile_bundles() {
+        for bad in [
+            &b"{\"format\": \"churnlens.bundle\"}"[..],
+            b"{\"format\": \"churnlens.bundle\", \"format_version\": 1, \"metadata\": {\"name\": \"x\", \"content_hash\": \"00\"}}",
+            b"",
+            b"{",
+        ] {
+            assert!(Bundle::from_bytes(bad).is_err());
+        }
+    }
+}
