@@ -7,10 +7,33 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{Error, Result};
+use crate::model::tree::Tree;
 use crate::model::{apply_transform, Format, Model};
 
 /// Rows per block: small enough for the block's features and outputs to sit in L1/L2.
 pub(crate) const BLOCK_ROWS: usize = 64;
+
+/// Rows interleaved through one tree in batch prediction, and trees interleaved for one row.
+/// Measured on the benchmark models: 8 rows beat 4 by ~2x; for one row 4 trees beat 8.
+const LOCKSTEP_ROWS: usize = 8;
+const LOCKSTEP_TREES: usize = 4;
+
+/// Descends `N` (tree, row) pairs together and returns their leaf values. Interleaving
+/// independent descents lets the CPU overlap their memory loads and branch resolutions.
+#[inline]
+fn lockstep<const N: usize>(trees: [&Tree; N], rows: [&[f64]; N]) -> [f64; N] {
+    if !trees.iter().all(|t| t.balanced) {
+        return std::array::from_fn(|i| trees[i].predict_value(rows[i]));
+    }
+    let mut node = [0usize; N];
+    let depth = trees.iter().map(|t| t.depth).max().unwrap_or(0);
+    for _ in 0..depth {
+        for i in 0..N {
+            node[i] = trees[i].step(node[i], rows[i]);
+        }
+    }
+    std::array::from_fn(|i| trees[i].packed[node[i]].value)
+}
 
 /// A number type accepted as model input: `f32` or `f64`. NaN means missing.
 pub trait FeatureValue: Copy + Send + Sync + 'static {
@@ -68,35 +91,54 @@ impl Model {
 
     /// Adds every tree's output to `out` (`rows x num_outputs`, pre-filled with the base margin).
     fn accumulate_block(&self, rows: &[f64], out: &mut [f64]) {
-        let f = self.num_features.max(1);
+        let f = self.num_features;
         let k = self.num_outputs;
-        let n = if self.num_features == 0 {
-            out.len() / k
-        } else {
-            rows.len() / f
-        };
-        match self.format {
+        // A model without features still has rows: count them from the outputs.
+        let n = rows.len().checked_div(f).unwrap_or(out.len() / k);
+        let row = |r: usize| &rows[r * f..(r + 1) * f];
+        // XGBoost sums tree outputs in f32, in tree order; LightGBM in f64.
+        let add = |slot: &mut f64, t: usize, v: f64| match self.format {
             Format::XGBoost => {
-                // XGBoost sums tree outputs in f32, in tree order.
-                for (t, tree) in self.trees.iter().enumerate() {
-                    let g = self.tree_group[t] as usize;
-                    let w = self.tree_weight[t] as f32;
-                    for r in 0..n {
-                        let row = &rows[r * self.num_features..(r + 1) * self.num_features];
-                        let v = tree.predict_value(row) as f32;
-                        let slot = &mut out[r * k + g];
-                        let add = if w == 1.0 { v } else { w * v };
-                        *slot = (*slot as f32 + add) as f64;
+                let w = self.tree_weight[t] as f32;
+                let v = v as f32;
+                *slot = (*slot as f32 + if w == 1.0 { v } else { w * v }) as f64;
+            }
+            Format::LightGBM => *slot += v,
+        };
+        if n >= LOCKSTEP_ROWS {
+            // Several rows descend the same tree together: independent loads overlap.
+            for (t, tree) in self.trees.iter().enumerate() {
+                let g = self.tree_group[t] as usize;
+                let mut r = 0;
+                while r + LOCKSTEP_ROWS <= n {
+                    let vals: [f64; LOCKSTEP_ROWS] =
+                        lockstep([tree; LOCKSTEP_ROWS], std::array::from_fn(|i| row(r + i)));
+                    for (i, v) in vals.into_iter().enumerate() {
+                        add(&mut out[(r + i) * k + g], t, v);
                     }
+                    r += LOCKSTEP_ROWS;
+                }
+                for r in r..n {
+                    add(&mut out[r * k + g], t, tree.predict_value(row(r)));
                 }
             }
-            Format::LightGBM => {
-                for (t, tree) in self.trees.iter().enumerate() {
-                    let g = self.tree_group[t] as usize;
-                    for r in 0..n {
-                        let row = &rows[r * self.num_features..(r + 1) * self.num_features];
-                        out[r * k + g] += tree.predict_value(row);
+        } else {
+            // Few rows (single-row latency): several trees descend together instead.
+            for r in 0..n {
+                let x = row(r);
+                let mut t = 0;
+                while t + LOCKSTEP_TREES <= self.trees.len() {
+                    let trees: [&Tree; LOCKSTEP_TREES] =
+                        std::array::from_fn(|i| &self.trees[t + i]);
+                    let vals = lockstep(trees, [x; LOCKSTEP_TREES]);
+                    for (i, v) in vals.into_iter().enumerate() {
+                        add(&mut out[r * k + self.tree_group[t + i] as usize], t + i, v);
                     }
+                    t += LOCKSTEP_TREES;
+                }
+                for t in t..self.trees.len() {
+                    let v = self.trees[t].predict_value(x);
+                    add(&mut out[r * k + self.tree_group[t] as usize], t, v);
                 }
             }
         }

@@ -73,6 +73,10 @@ pub struct Tree {
     pub(crate) depth: usize,
     /// The same tree packed for prediction: one 16-byte node per cache-line quarter.
     pub(crate) packed: Vec<Packed>,
+    /// Most leaves sit near the maximum depth, so a fixed number of branch-free steps beats
+    /// testing for a leaf at every level (measured: XGBoost depth-limited trees gain ~30%,
+    /// LightGBM leaf-wise trees lose).
+    pub(crate) balanced: bool,
 }
 
 /// A node packed for descent. In pre-order the left child is the next node, so only the right
@@ -196,6 +200,7 @@ impl RawTree {
             cat_values: Vec::new(),
             depth: max_depth,
             packed: Vec::new(),
+            balanced: false,
         };
         let mut set_map: Vec<u32> = vec![LEAF; self.cat_sets.len()];
         for &node in &order {
@@ -272,6 +277,14 @@ impl RawTree {
             }
         }
         out.packed = out.pack();
+        let (mut leaves, mut depth_sum) = (0usize, 0usize);
+        for (i, &node) in order.iter().enumerate() {
+            if self.left[node] < 0 {
+                leaves += 1;
+                depth_sum += depth_of[i] as usize;
+            }
+        }
+        out.balanced = 4 * depth_sum >= 3 * leaves * max_depth;
         Ok(out)
     }
 }
@@ -281,10 +294,12 @@ impl Tree {
         (0..self.num_nodes())
             .map(|n| {
                 if self.is_leaf(n) {
+                    // A leaf points to itself, so a fixed number of steps (the depth) can run
+                    // without testing for leaves.
                     return Packed {
                         value: self.value[n],
                         meta: packed::LEAF,
-                        right: 0,
+                        right: n as u32,
                     };
                 }
                 debug_assert_eq!(self.left[n] as usize, n + 1, "pre-order");
@@ -308,24 +323,39 @@ impl Tree {
             .collect()
     }
 
-    /// The output of the leaf a row falls into, by the packed nodes.
+    /// One step of a descent: the next node from `n` (a leaf stays where it is). Written so
+    /// that the common case compiles to conditional moves, not branches.
+    #[inline(always)]
+    pub(crate) fn step(&self, n: usize, row: &[f64]) -> usize {
+        let p = self.packed[n];
+        let x = row[(p.meta & packed::FEATURE_MASK) as usize];
+        let left = if p.meta & packed::SLOW == 0 {
+            (x <= p.value) | (x.is_nan() & (p.meta & packed::NAN_LEFT != 0))
+        } else {
+            self.goes_left(n, x)
+        };
+        if left && p.meta & packed::LEAF == 0 {
+            n + 1
+        } else {
+            p.right as usize
+        }
+    }
+
+    /// The output of the leaf a row falls into, by the packed nodes: `depth` branch-free steps
+    /// when the tree is balanced, else until a leaf is reached.
     #[inline]
     pub(crate) fn predict_value(&self, row: &[f64]) -> f64 {
-        let nodes = &self.packed;
         let mut n = 0usize;
-        loop {
-            let node = nodes[n];
-            if node.meta & packed::LEAF != 0 {
-                return node.value;
+        if self.balanced {
+            for _ in 0..self.depth {
+                n = self.step(n, row);
             }
-            let x = row[(node.meta & packed::FEATURE_MASK) as usize];
-            let left = if node.meta & packed::SLOW == 0 {
-                (x <= node.value) | (x.is_nan() & (node.meta & packed::NAN_LEFT != 0))
-            } else {
-                self.goes_left(n, x)
-            };
-            n = if left { n + 1 } else { node.right as usize };
+        } else {
+            while self.packed[n].meta & packed::LEAF == 0 {
+                n = self.step(n, row);
+            }
         }
+        self.packed[n].value
     }
 
     /// Number of (reachable) nodes.
