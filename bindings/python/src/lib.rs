@@ -1,1 +1,556 @@
-//! Placeholder: the python binding is being written.
+//! Python bindings of churnlens (`import churnlens`).
+//!
+//! The native module `churnlens._churnlens` holds one class, `_Model`, that the pure-Python
+//! `churnlens.Model` extends. This file converts types and errors only; every computation is a
+//! single call into `churn-core`:
+//!
+//! * inputs: a 2-D NumPy `float64` or `float32` array is borrowed as an `ArrayView2` with its
+//!   own strides (C order, Fortran order or any slice of them: no copy). Anything else
+//!   (DataFrames, other dtypes, lists) goes through `churnlens._input.to_matrix`, which returns
+//!   such an array with the columns in the model's feature order;
+//! * outputs: the core's owned arrays are handed to NumPy without a copy;
+//! * the GIL is released while the core computes, on the global rayon pool or on a pool of
+//!   `n_threads` threads cached inside the model object;
+//! * every core error becomes an exception of the `churnlens._errors` hierarchy, and a panic
+//!   (none is expected) becomes `churnlens.InternalError` instead of crossing into Python.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+
+use churn_core::ndarray::{Array, ArrayView2, Dimension};
+use churn_core::{Error, FeatureKind, FeatureValue, Format, Model};
+use numpy::prelude::*;
+use numpy::{PyArray, PyArray2, PyReadonlyArray2};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString, PyType};
+
+/// The largest `n_threads` accepted: a typo such as `n_threads=10000` should not start ten
+/// thousand threads.
+const MAX_THREADS: usize = 1024;
+
+/// What went wrong inside a guarded call.
+enum Failure {
+    Core(Error),
+    Panic(String),
+}
+
+/// Runs `f`, turning a panic into a value so that it cannot unwind into Python.
+fn guarded<T>(f: impl FnOnce() -> churn_core::Result<T>) -> Result<T, Failure> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Failure::Core(e)),
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic payload".to_string());
+            Err(Failure::Panic(msg))
+        }
+    }
+}
+
+/// The exception classes, defined in Python (`churnlens/_errors.py`) so that they can use
+/// multiple inheritance (`InputError` is also a `ValueError`, `FileError` an `OSError`).
+fn error_class<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<'py, PyType>> {
+    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    let module = MODULE.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import("churnlens._errors")?.unbind())
+    })?;
+    Ok(module.bind(py).getattr(name)?.cast_into::<PyType>()?)
+}
+
+/// Builds the exception of class `class` with message `msg` and extra attributes.
+fn make_error(
+    py: Python<'_>,
+    class: &'static str,
+    kind: &str,
+    msg: String,
+    attrs: &[(&str, Py<PyAny>)],
+) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let cls = error_class(py, class)?;
+        let exc = cls.call1((msg.clone(),))?;
+        exc.setattr("kind", kind)?;
+        for (name, value) in attrs {
+            exc.setattr(*name, value.bind(py))?;
+        }
+        Ok(PyErr::from_value(exc))
+    };
+    // If the hierarchy itself cannot be loaded (a broken installation), still report the error.
+    build().unwrap_or_else(|e| {
+        PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(format!("{msg} (and {e})"))
+    })
+}
+
+fn failure_to_py(py: Python<'_>, failure: Failure) -> PyErr {
+    match failure {
+        Failure::Panic(msg) => make_error(
+            py,
+            "InternalError",
+            "internal",
+            format!(
+                "internal error in churnlens (a bug: please report it with the model and input): {msg}"
+            ),
+            &[],
+        ),
+        Failure::Core(err) => core_to_py(py, err),
+    }
+}
+
+/// A Python int (the conversion cannot fail).
+fn int_obj(py: Python<'_>, v: i64) -> Py<PyAny> {
+    let Ok(o) = v.into_pyobject(py);
+    o.into_any().unbind()
+}
+
+fn core_to_py(py: Python<'_>, err: Error) -> PyErr {
+    let msg = err.to_string();
+    let kind = err.kind();
+    let int = |v: usize| int_obj(py, i64::try_from(v).unwrap_or(i64::MAX));
+    match &err {
+        Error::Io { path, source } => {
+            let mut attrs = vec![(
+                "filename",
+                PyString::new(py, &path.to_string_lossy())
+                    .into_any()
+                    .unbind(),
+            )];
+            if let Some(code) = source.raw_os_error() {
+                attrs.push(("errno", int_obj(py, code.into())));
+                attrs.push((
+                    "strerror",
+                    PyString::new(py, &source.to_string()).into_any().unbind(),
+                ));
+            }
+            make_error(py, "FileError", kind, msg, &attrs)
+        }
+        Error::Json { line, column, .. } => make_error(
+            py,
+            "ModelError",
+            kind,
+            msg,
+            &[("line", int(*line)), ("column", int(*column))],
+        ),
+        Error::Ubjson { offset, .. } => {
+            make_error(py, "ModelError", kind, msg, &[("offset", int(*offset))])
+        }
+        Error::UnknownFormat { .. } | Error::Model { .. } => {
+            make_error(py, "ModelError", kind, msg, &[])
+        }
+        Error::Unsupported { .. } => make_error(py, "UnsupportedError", kind, msg, &[]),
+        Error::Input { .. } => make_error(py, "InputError", kind, msg, &[]),
+        // `Error` is non-exhaustive: a kind added later still derives from ChurnlensError.
+        _ => make_error(py, "ChurnlensError", kind, msg, &[]),
+    }
+}
+
+fn input_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    make_error(py, "InputError", "input", msg.into(), &[])
+}
+
+/// A borrowed input matrix.
+enum Matrix<'py> {
+    F64(PyReadonlyArray2<'py, f64>),
+    F32(PyReadonlyArray2<'py, f32>),
+}
+
+impl Matrix<'_> {
+    fn nrows(&self) -> usize {
+        match self {
+            Matrix::F64(a) => a.shape()[0],
+            Matrix::F32(a) => a.shape()[0],
+        }
+    }
+}
+
+/// `output=` of `predict`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Probability,
+    Margin,
+}
+
+/// Shape of a result: the output axis is dropped for single-output models, as XGBoost and
+/// shap do.
+fn squeeze_outputs<D: Dimension>(
+    py: Python<'_>,
+    arr: Array<f64, D>,
+    single: bool,
+) -> PyResult<Bound<'_, PyAny>> {
+    if !single {
+        return Ok(arr.into_pyarray(py).into_any());
+    }
+    let mut shape: Vec<usize> = arr.shape().to_vec();
+    shape.remove(1);
+    let reshaped = arr
+        .into_shape_with_order(shape)
+        .map_err(|e| input_error(py, format!("cannot reshape the result: {e}")))?;
+    Ok(reshaped.into_pyarray(py).into_any())
+}
+
+/// The native model: an immutable `churn_core::Model` plus a cache of thread pools.
+#[pyclass(name = "_Model", module = "churnlens._churnlens", subclass, frozen)]
+struct PyModel {
+    model: Arc<Model>,
+    /// One pool per `n_threads` value asked for, built on first use.
+    pools: Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>,
+}
+
+impl PyModel {
+    fn pool(
+        &self,
+        py: Python<'_>,
+        n_threads: Option<i64>,
+    ) -> PyResult<Option<Arc<rayon::ThreadPool>>> {
+        let n = match n_threads {
+            None | Some(0) => return Ok(None),
+            Some(n) if n < 0 || n as u64 > MAX_THREADS as u64 => {
+                return Err(input_error(
+                    py,
+                    format!("n_threads must be None, 0 (all cores) or 1..={MAX_THREADS}, got {n}"),
+                ))
+            }
+            Some(n) => n as usize,
+        };
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = pools.get(&n) {
+            return Ok(Some(p.clone()));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("churnlens-{i}"))
+            .build()
+            .map_err(|e| {
+                make_error(
+                    py,
+                    "ChurnlensError",
+                    "threads",
+                    format!("cannot start {n} threads: {e}"),
+                    &[],
+                )
+            })?;
+        let pool = Arc::new(pool);
+        pools.insert(n, pool.clone());
+        Ok(Some(pool))
+    }
+
+    /// Borrows `x` as a float matrix, converting through `churnlens._input` when it is not
+    /// already a 2-D float64/float32 NumPy array.
+    fn matrix<'py>(slf: &Bound<'py, Self>, x: &Bound<'py, PyAny>) -> PyResult<Matrix<'py>> {
+        let py = slf.py();
+        if let Some(m) = Self::borrow_array(x)? {
+            return Ok(m);
+        }
+        static TO_MATRIX: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let convert = TO_MATRIX.import(py, "churnlens._input", "to_matrix")?;
+        let converted = convert.call1((x, slf))?;
+        match Self::borrow_array(&converted)? {
+            Some(m) => Ok(m),
+            None => Err(input_error(
+                py,
+                "churnlens._input.to_matrix returned an unusable array",
+            )),
+        }
+    }
+
+    fn borrow_array<'py>(x: &Bound<'py, PyAny>) -> PyResult<Option<Matrix<'py>>> {
+        if let Ok(a) = x.cast::<PyArray2<f64>>() {
+            return Ok(Some(Matrix::F64(a.try_readonly().map_err(borrow_err)?)));
+        }
+        if let Ok(a) = x.cast::<PyArray2<f32>>() {
+            return Ok(Some(Matrix::F32(a.try_readonly().map_err(borrow_err)?)));
+        }
+        Ok(None)
+    }
+
+    /// Runs `f` on `x` without the GIL, on the chosen pool, guarded against panics.
+    fn run<'py, R: Send>(
+        &self,
+        py: Python<'py>,
+        x: &Matrix<'py>,
+        n_threads: Option<i64>,
+        f: impl Fn(&Model, Input<'_>) -> churn_core::Result<R> + Send + Sync,
+    ) -> PyResult<R> {
+        let pool = self.pool(py, n_threads)?;
+        let model = &*self.model;
+        let input = match x {
+            Matrix::F64(a) => Input::F64(a.as_array()),
+            Matrix::F32(a) => Input::F32(a.as_array()),
+        };
+        let result = py.detach(|| {
+            guarded(|| match &pool {
+                Some(p) => p.install(|| f(model, input)),
+                None => f(model, input),
+            })
+        });
+        result.map_err(|e| failure_to_py(py, e))
+    }
+}
+
+fn borrow_err(e: numpy::BorrowError) -> PyErr {
+    PyTypeError::new_err(format!("cannot borrow the input array: {e}"))
+}
+
+/// A typed view of the input, `Copy` so that one closure can serve both element types.
+#[derive(Clone, Copy)]
+enum Input<'a> {
+    F64(ArrayView2<'a, f64>),
+    F32(ArrayView2<'a, f32>),
+}
+
+macro_rules! dispatch {
+    ($input:expr, $x:ident => $body:expr) => {
+        match $input {
+            Input::F64($x) => $body,
+            Input::F32($x) => $body,
+        }
+    };
+}
+
+/// Copies one row into `buf` as f64 (exact for both element types).
+fn row_into<T: FeatureValue>(x: ArrayView2<'_, T>, buf: &mut Vec<f64>) {
+    buf.clear();
+    buf.extend(x.row(0).iter().map(|v| v.to_f64()));
+}
+
+#[pymethods]
+impl PyModel {
+    /// Parses a model from a path (`str` / `os.PathLike`) or from its bytes.
+    #[new]
+    fn new(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let result = if let Ok(b) = source.cast::<PyBytes>() {
+            let bytes = b.as_bytes();
+            py.detach(|| guarded(|| Model::from_bytes(bytes)))
+        } else if source.is_instance_of::<PyByteArray>() || source.is_instance_of::<PyMemoryView>()
+        {
+            let bytes: Vec<u8> = py
+                .import("builtins")?
+                .getattr("bytes")?
+                .call1((source,))?
+                .extract()?;
+            py.detach(|| guarded(|| Model::from_bytes(&bytes)))
+        } else {
+            let path = match source.extract::<std::path::PathBuf>() {
+                Ok(p) => p,
+                Err(_) => {
+                    return Err(PyTypeError::new_err(format!(
+                    "Model.load expects a path (str or os.PathLike) or the model's bytes, got {}",
+                    source.get_type().name()?
+                )))
+                }
+            };
+            py.detach(|| guarded(|| Model::load(&path)))
+        };
+        let model = result.map_err(|e| failure_to_py(py, e))?;
+        Ok(PyModel {
+            model: Arc::new(model),
+            pools: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Feature names, in the model's column order.
+    #[getter]
+    fn feature_names(&self) -> Vec<String> {
+        self.model.feature_names().to_vec()
+    }
+
+    /// `"numeric"` or `"categorical"` per feature.
+    #[getter]
+    fn feature_kinds(&self) -> Vec<&'static str> {
+        self.model
+            .feature_kinds()
+            .iter()
+            .map(|k| match k {
+                FeatureKind::Categorical => "categorical",
+                _ => "numeric",
+            })
+            .collect()
+    }
+
+    #[getter]
+    fn num_features(&self) -> usize {
+        self.model.num_features()
+    }
+
+    #[getter]
+    fn num_outputs(&self) -> usize {
+        self.model.num_outputs()
+    }
+
+    #[getter]
+    fn num_trees(&self) -> usize {
+        self.model.num_trees()
+    }
+
+    /// The objective as the file names it, e.g. `binary:logistic` or `binary sigmoid:1`.
+    #[getter]
+    fn objective(&self) -> String {
+        self.model.objective().to_string()
+    }
+
+    /// `"xgboost"` or `"lightgbm"`.
+    #[getter]
+    fn format(&self) -> &'static str {
+        match self.model.format() {
+            Format::XGBoost => "xgboost",
+            _ => "lightgbm",
+        }
+    }
+
+    #[getter]
+    fn best_iteration(&self) -> Option<usize> {
+        self.model.best_iteration()
+    }
+
+    /// The starting margin of each output.
+    #[getter]
+    fn base_margin<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        PyArray::from_slice(py, self.model.base_margin()).into_any()
+    }
+
+    /// The bias of each output: a float for single-output models, else an array of K.
+    #[getter]
+    fn expected_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let model = &*self.model;
+        let ev = py
+            .detach(|| guarded(|| Ok(model.expected_value())))
+            .map_err(|e| failure_to_py(py, e))?;
+        if ev.len() == 1 {
+            Ok(ev[0].into_pyobject(py)?.into_any())
+        } else {
+            Ok(PyArray::from_vec(py, ev).into_any())
+        }
+    }
+
+    /// Predictions: `(n,)` for single-output models, else `(n, K)`.
+    #[pyo3(signature = (x, output = "probability", n_threads = None))]
+    fn predict<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        output: &str,
+        n_threads: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let output = match output {
+            "probability" | "prediction" | "value" => Output::Probability,
+            "margin" | "raw" | "raw_score" => Output::Margin,
+            other => {
+                return Err(input_error(
+                    py,
+                    format!("output must be \"probability\" or \"margin\", got {other:?}"),
+                ))
+            }
+        };
+        let this = slf.get();
+        let m = Self::matrix(slf, x)?;
+        let single = this.model.num_outputs() == 1;
+        // One row: the core's allocation-free single-row path, without a thread pool.
+        if m.nrows() == 1 && output == Output::Probability {
+            let model = &*this.model;
+            let input = match &m {
+                Matrix::F64(a) => Input::F64(a.as_array()),
+                Matrix::F32(a) => Input::F32(a.as_array()),
+            };
+            let out = py
+                .detach(|| {
+                    guarded(|| {
+                        let mut row = Vec::with_capacity(model.num_features());
+                        dispatch!(input, v => row_into(v, &mut row));
+                        if row.len() != model.num_features() {
+                            // Let the batch path word the error.
+                            return dispatch!(input, v => model.predict(v));
+                        }
+                        let mut out = vec![0.0; model.num_outputs()];
+                        model.predict_row(&row, &mut out)?;
+                        Array::from_shape_vec((1, out.len()), out).map_err(|e| {
+                            churn_core::Error::Input {
+                                reason: e.to_string(),
+                            }
+                        })
+                    })
+                })
+                .map_err(|e| failure_to_py(py, e))?;
+            return squeeze_outputs(py, out, single);
+        }
+        let out = this.run(py, &m, n_threads, |model, input| match output {
+            Output::Probability => dispatch!(input, v => model.predict(v)),
+            Output::Margin => dispatch!(input, v => model.predict_margin(v)),
+        })?;
+        squeeze_outputs(py, out, single)
+    }
+
+    /// Exact TreeSHAP values: `(n, F+1)` or `(n, K, F+1)`; the last column is the bias.
+    #[pyo3(signature = (x, n_threads = None))]
+    fn shap_values<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        n_threads: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let m = Self::matrix(slf, x)?;
+        let out = this.run(
+            py,
+            &m,
+            n_threads,
+            |model, input| dispatch!(input, v => model.shap_values(v)),
+        )?;
+        squeeze_outputs(py, out, this.model.num_outputs() == 1)
+    }
+
+    /// Exact SHAP interaction values: `(n, F+1, F+1)` or `(n, K, F+1, F+1)`.
+    #[pyo3(signature = (x, n_threads = None))]
+    fn shap_interaction_values<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        n_threads: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let m = Self::matrix(slf, x)?;
+        let out = this.run(
+            py,
+            &m,
+            n_threads,
+            |model, input| dispatch!(input, v => model.shap_interaction_values(v)),
+        )?;
+        squeeze_outputs(py, out, this.model.num_outputs() == 1)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let this = slf.get();
+        let m = &this.model;
+        Ok(format!(
+            "<churnlens.Model {}: {} trees, {} features, {} output{}, objective {:?}>",
+            match m.format() {
+                Format::XGBoost => "XGBoost",
+                _ => "LightGBM",
+            },
+            m.num_trees(),
+            m.num_features(),
+            m.num_outputs(),
+            if m.num_outputs() == 1 { "" } else { "s" },
+            m.objective()
+        ))
+    }
+}
+
+/// Panics inside the guard: lets the test suite check that no panic reaches Python.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    let r: Result<(), Failure> = py.detach(|| guarded(|| panic!("deliberate test panic")));
+    r.map_err(|e| failure_to_py(py, e))
+}
+
+/// The native module `churnlens._churnlens`.
+#[pymodule]
+fn _churnlens(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyModel>()?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
