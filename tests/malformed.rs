@@ -306,3 +306,31 @@ fn inputs_of_the_wrong_width_are_refused() {
         (0, 1, model.num_features() + 1)
     );
 }
+
+#[test]
+fn category_labels_are_read_from_both_formats() {
+    use churn_core::CategoryLabels;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/labels");
+    for file in ["xgb_labels.json", "lgb_labels.txt"] {
+        let model = Model::load(dir.join(file)).unwrap();
+        let labels = model.category_labels();
+        assert_eq!(
+            labels[0],
+            Some(CategoryLabels::Strings(vec![
+                "basic".into(),
+                "pro".into(),
+                "team".into()
+            ])),
+            "{file}"
+        );
+        assert_eq!(labels[1], None, "{file}");
+        assert_eq!(
+            labels[2],
+            Some(CategoryLabels::Numbers(vec![3.0, 7.0, 9.0])),
+            "{file}"
+        );
+    }
+    // Plain integer-coded categoricals carry no labels.
+    let model = Model::load(fixture("lgb_categorical/model.txt")).unwrap();
+    assert!(model.category_labels().iter().all(Option::is_none));
+}

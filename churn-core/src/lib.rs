@@ -29,7 +29,7 @@ mod predict;
 mod shap;
 
 pub use error::{Error, Location, Result};
-pub use model::{FeatureKind, Format, Model, Transform};
+pub use model::{CategoryLabels, FeatureKind, Format, Model, Transform};
 pub use predict::FeatureValue;
 
 /// Re-exported so callers build inputs with the same `ndarray` version.

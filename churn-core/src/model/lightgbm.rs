@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::tree::{flags, Missing, RawTree, Tree};
-use super::{FeatureKind, Format, Model, Transform};
+use super::{CategoryLabels, FeatureKind, Format, Model, Transform};
 use crate::error::{Error, Location, Result};
 
 /// `key=value` lines of one section, with their 1-based line numbers.
@@ -227,6 +227,25 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
         ));
     }
     let iterations = trees.len() / num_outputs;
+    // `pandas_categorical:[[...], ...]` after the trees: labels of the categorical features, in
+    // feature order. Unreadable or mismatched lists are ignored (scoring does not need them).
+    let mut category_labels = vec![None; num_features];
+    if let Some(json) = text
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("pandas_categorical:"))
+    {
+        if let Ok(serde_json::Value::Array(lists)) = serde_json::from_str(json.trim()) {
+            let cat_features: Vec<usize> = (0..num_features)
+                .filter(|&f| feature_kinds[f] == FeatureKind::Categorical)
+                .collect();
+            if lists.len() == cat_features.len() {
+                for (f, list) in cat_features.into_iter().zip(&lists) {
+                    category_labels[f] = CategoryLabels::from_json(list);
+                }
+            }
+        }
+    }
     let mut parsed = Vec::with_capacity(trees.len());
     for s in &trees {
         parsed.push(parse_tree(s, num_features)?);
@@ -246,6 +265,7 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
         feature_kinds,
         average_over: (average_output && iterations > 0).then_some(iterations as f64),
         best_iteration: None,
+        category_labels,
         shap_plan: OnceLock::new(),
     })
 }

@@ -50,6 +50,51 @@ pub enum FeatureKind {
     Categorical,
 }
 
+/// The labels of a categorical feature as the training library stored them: the category
+/// whose code is `i` is the `i`-th label. XGBoost (3.1+, `cats`) and LightGBM
+/// (`pandas_categorical`) record them when trained from a pandas DataFrame, and map new data
+/// by label, not by the codes of the new frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CategoryLabels {
+    /// String categories.
+    Strings(Vec<String>),
+    /// Numeric categories.
+    Numbers(Vec<f64>),
+}
+
+impl CategoryLabels {
+    /// Number of categories.
+    pub fn len(&self) -> usize {
+        match self {
+            CategoryLabels::Strings(v) => v.len(),
+            CategoryLabels::Numbers(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no categories.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads a JSON array of strings or of numbers; anything else is `None`.
+    pub(crate) fn from_json(v: &serde_json::Value) -> Option<CategoryLabels> {
+        let a = v.as_array()?;
+        if a.iter().all(|x| x.is_string()) {
+            Some(CategoryLabels::Strings(
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+            ))
+        } else if a.iter().all(|x| x.is_number()) {
+            Some(CategoryLabels::Numbers(
+                a.iter().filter_map(|x| x.as_f64()).collect(),
+            ))
+        } else {
+            None
+        }
+    }
+}
+
 /// A validated, immutable tree ensemble.
 ///
 /// Cheap to share: `Model` is `Send + Sync`, so one instance can serve many threads.
@@ -79,6 +124,8 @@ pub struct Model {
     /// LightGBM `average_output` (random forest): sums are divided by this.
     pub(crate) average_over: Option<f64>,
     pub(crate) best_iteration: Option<usize>,
+    /// Per feature, the category labels stored by the training library (code = index).
+    pub(crate) category_labels: Vec<Option<CategoryLabels>>,
     /// Per-tree path tables for TreeSHAP, built on first use.
     pub(crate) shap_plan: OnceLock<ShapPlan>,
 }
@@ -234,6 +281,21 @@ impl Model {
     /// `Booster.predict`, uses all trees; the scikit-learn wrapper would stop here.
     pub fn best_iteration(&self) -> Option<usize> {
         self.best_iteration
+    }
+
+    /// Per feature, the category labels stored in the model file (`None` for numeric features
+    /// and for categorical features trained from plain integer codes). A binding that receives
+    /// labelled categories (a pandas `category` column) must turn each label into its index
+    /// here, as XGBoost and LightGBM do, rather than use the new frame's own codes.
+    ///
+    /// ```
+    /// let model = churn_core::Model::load("../tests/fixtures/xgb_categorical/model.json")?;
+    /// let labels = model.category_labels();
+    /// assert_eq!(labels.len(), model.num_features());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn category_labels(&self) -> &[Option<CategoryLabels>] {
+        &self.category_labels
     }
 
     pub(crate) fn shap_plan(&self) -> &ShapPlan {

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use super::tree::{flags, RawTree, Tree};
-use super::{FeatureKind, Format, Model, Transform};
+use super::{CategoryLabels, FeatureKind, Format, Model, Transform};
 use crate::error::{Error, Location, Result};
 
 type Obj = Map<String, Value>;
@@ -405,8 +405,10 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
         None => vec![1.0; trees.len()],
     };
 
+    let category_labels = read_cats(model_map.get("cats"), num_features);
     Ok(Model {
         format: Format::XGBoost,
+        category_labels,
         trees,
         tree_group,
         tree_weight,
@@ -421,6 +423,49 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
         best_iteration,
         shap_plan: OnceLock::new(),
     })
+}
+
+/// XGBoost 3.1+ `cats.enc`: one entry per feature, either `{offsets, values}` (strings as
+/// UTF-8 bytes cut at the offsets; empty for numeric features) or `{type, values}` (numbers).
+/// An unreadable entry is ignored (labels are an aid for DataFrame input, not for scoring).
+fn read_cats(cats: Option<&Value>, num_features: usize) -> Vec<Option<CategoryLabels>> {
+    let mut out = vec![None; num_features];
+    let Some(enc) = cats.and_then(|c| c.get("enc")).and_then(Value::as_array) else {
+        return out;
+    };
+    for (f, e) in enc.iter().enumerate().take(num_features) {
+        let values = e.get("values").and_then(Value::as_array);
+        out[f] = match (e.get("offsets").and_then(Value::as_array), values) {
+            (Some(offsets), Some(values)) if !offsets.is_empty() => {
+                let bytes: Option<Vec<u8>> = values
+                    .iter()
+                    .map(|v| v.as_u64().and_then(|b| u8::try_from(b).ok()))
+                    .collect();
+                let cuts: Option<Vec<usize>> = offsets
+                    .iter()
+                    .map(|v| v.as_u64().map(|o| o as usize))
+                    .collect();
+                match (bytes, cuts) {
+                    (Some(bytes), Some(cuts)) => cuts
+                        .windows(2)
+                        .map(|w| {
+                            bytes
+                                .get(w[0]..w[1])
+                                .and_then(|b| std::str::from_utf8(b).ok())
+                                .map(str::to_string)
+                        })
+                        .collect::<Option<Vec<String>>>()
+                        .map(CategoryLabels::Strings),
+                    _ => None,
+                }
+            }
+            (_, Some(values)) if e.get("type").is_some() && !values.is_empty() => {
+                CategoryLabels::from_json(&Value::Array(values.clone()))
+            }
+            _ => None,
+        };
+    }
+    out
 }
 
 fn parse_tree(tv: &Value, t: usize, num_features: usize, version: (i64, i64)) -> Result<Tree> {
