@@ -107,11 +107,27 @@ fn bench_latency(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_shap_latency(c: &mut Criterion) {
+    let x = inputs();
+    let mut group = c.benchmark_group("single_row_shap");
+    for name in MODELS {
+        let model = Model::load(models_dir().join(name)).unwrap();
+        model.expected_value();
+        let xs = x.slice(s![..1, ..]);
+        let p = pool(1);
+        group.bench_function(*name, |b| {
+            b.iter(|| p.install(|| model.shap_values(xs).unwrap()))
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench_predict,
     bench_shap,
     bench_interactions,
-    bench_latency
+    bench_latency,
+    bench_shap_latency
 );
 criterion_main!(benches);

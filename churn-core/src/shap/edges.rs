@@ -179,64 +179,64 @@ const R_COLD: usize = 5;
 
 /// Per lane 1.0 (true) or 0.0 (false). Selecting with `m * a + (1 - m) * b` is exact for finite
 /// `a` and `b` (one term is an exact zero) and, unlike branches or bit casts, vectorises.
-type Mask = [f64; LANES];
+type Mask<const L: usize> = [f64; L];
 
 /// Scratch space for one lane group.
 #[derive(Default)]
-pub(crate) struct EdgeScratch {
+pub(crate) struct EdgeScratch<const L: usize> {
     /// Decision per internal node and lane: goes left.
-    left: Vec<Mask>,
+    left: Vec<Mask<L>>,
     /// Per node and lane: the row satisfies every split on the edge's feature down to here.
-    on: Vec<Mask>,
+    on: Vec<Mask<L>>,
     /// Per node and quadrature point: G (top-down), then S (bottom-up).
-    acc: Vec<[f64; LANES]>,
+    acc: Vec<[f64; L]>,
 }
 
-/// Adds one tree's SHAP values for `LANES` rows. `x` is feature-major (`x[f][lane]`, already
+/// Adds one tree's SHAP values for `L` rows (a lane group). `x` is feature-major (`x[f][lane]`, already
 /// rounded); `phi` is feature-major too (`phi[f][lane]`).
-pub(crate) fn tree_shap_lanes(
+pub(crate) fn tree_shap_lanes<const L: usize>(
     plan: &EdgePlan,
     tree: &Tree,
-    x: &[[f64; LANES]],
-    s: &mut EdgeScratch,
-    phi: &mut [[f64; LANES]],
+    x: &[[f64; L]],
+    s: &mut EdgeScratch<L>,
+    phi: &mut [[f64; L]],
 ) {
     let n = plan.num_nodes;
     let q = plan.q;
     if n <= 1 {
         return;
     }
-    s.left.resize(n, [0.0; LANES]);
-    s.on.resize(n, [0.0; LANES]);
-    s.acc.resize(n * q, [0.0; LANES]);
+    s.left.resize(n, [0.0; L]);
+    s.on.resize(n, [0.0; L]);
+    s.acc.resize(n * q, [0.0; L]);
     decide_lanes(plan, tree, x, &mut s.left);
     let acc = &mut s.acc[..n * q];
     let on_all = &mut s.on[..n];
     let coef = &plan.coef[..n * q];
 
     // Sweep 1: o and G, top-down.
-    acc[..q].fill([1.0; LANES]);
+    acc[..q].fill([1.0; L]);
     for c in 1..n {
         let p = plan.parent[c] as usize;
         let dec = &s.left[p];
-        let mut on = [0.0; LANES];
+        let mut on = [0.0; L];
         if plan.is_left[c] {
             on = *dec;
         } else {
-            for r in 0..LANES {
+            for r in 0..L {
                 on[r] = 1.0 - dec[r];
             }
         }
         let prev = plan.prev[c];
         if prev != NONE {
             let po = &on_all[prev as usize];
-            for r in 0..LANES {
+            for r in 0..L {
                 on[r] *= po[r];
             }
         }
         on_all[c] = on;
-        let mut off = [0.0; LANES];
-        for r in 0..LANES {
+        let mut off = [0.0; L];
+        for r in 0..L {
             off[r] = 1.0 - on[r];
         }
         let (head, tail) = acc.split_at_mut(c * q);
@@ -245,7 +245,7 @@ pub(crate) fn tree_shap_lanes(
         let cf = &coef[c * q..c * q + q];
         if prev == NONE {
             for ((o, g), cf) in out.iter_mut().zip(parent).zip(cf) {
-                for r in 0..LANES {
+                for r in 0..L {
                     o[r] = g[r] * (on[r] * cf[HOT] + off[r] * cf[COLD]);
                 }
             }
@@ -254,7 +254,7 @@ pub(crate) fn tree_shap_lanes(
             let po = &on_all[prev];
             let pcf = &coef[prev * q..prev * q + q];
             for (((o, g), cf), pcf) in out.iter_mut().zip(parent).zip(cf).zip(pcf) {
-                for r in 0..LANES {
+                for r in 0..L {
                     let factor = on[r] * cf[HOT] + off[r] * cf[COLD];
                     let undo = po[r] * pcf[INV_HOT] + (1.0 - po[r]) * pcf[INV_COLD];
                     o[r] = g[r] * factor * undo;
@@ -271,7 +271,7 @@ pub(crate) fn tree_shap_lanes(
         if tree.is_leaf(c) {
             let v = plan.value[c];
             for a in node.iter_mut() {
-                for r in 0..LANES {
+                for r in 0..L {
                     a[r] *= v;
                 }
             }
@@ -280,7 +280,7 @@ pub(crate) fn tree_shap_lanes(
             let (node, below) = tail.split_at_mut(q);
             for (k, o) in node.iter_mut().enumerate() {
                 let (a, b) = (&below[(l - 1) * q + k], &below[(rr - 1) * q + k]);
-                for r in 0..LANES {
+                for r in 0..L {
                     o[r] = a[r] + b[r];
                 }
             }
@@ -289,21 +289,21 @@ pub(crate) fn tree_shap_lanes(
         let on = &on_all[c];
         let owned = &plan.owned[plan.owned_bounds[c] as usize..plan.owned_bounds[c + 1] as usize];
         let cf = &coef[c * q..c * q + q];
-        let mut total = [0.0; LANES];
+        let mut total = [0.0; L];
         for (k, cf) in cf.iter().enumerate() {
             let mut a = acc[c * q + k];
             for &m in owned {
                 let sm = &acc[m as usize * q + k];
-                for r in 0..LANES {
+                for r in 0..L {
                     a[r] -= sm[r];
                 }
             }
-            for r in 0..LANES {
+            for r in 0..L {
                 total[r] += a[r] * (on[r] * cf[R_HOT] + (1.0 - on[r]) * cf[R_COLD]);
             }
         }
         let out = &mut phi[plan.feature[c] as usize];
-        for r in 0..LANES {
+        for r in 0..L {
             out[r] += total[r];
         }
     }
@@ -311,7 +311,12 @@ pub(crate) fn tree_shap_lanes(
 
 /// Every internal node's decision for every lane. The node's kind is tested once per node, so
 /// the lane loops are branch-free.
-fn decide_lanes(plan: &EdgePlan, tree: &Tree, x: &[[f64; LANES]], left: &mut [Mask]) {
+fn decide_lanes<const L: usize>(
+    plan: &EdgePlan,
+    tree: &Tree,
+    x: &[[f64; L]],
+    left: &mut [Mask<L>],
+) {
     for &node in &plan.internal {
         let n = node as usize;
         let xs = &x[tree.feature[n] as usize];
@@ -319,16 +324,16 @@ fn decide_lanes(plan: &EdgePlan, tree: &Tree, x: &[[f64; LANES]], left: &mut [Ma
         let t = tree.threshold[n];
         let dl = fl & flags::DEFAULT_LEFT != 0;
         let mask = |b: bool| if b { 1.0 } else { 0.0 };
-        let mut out = [0.0; LANES];
+        let mut out = [0.0; L];
         if fl & flags::CATEGORICAL != 0 {
-            for r in 0..LANES {
+            for r in 0..L {
                 out[r] = mask(tree.goes_left(n, xs[r]));
             }
         } else {
             match (fl & flags::MISSING_MASK) >> flags::MISSING_SHIFT {
                 0 => {
                     // NaN fails `<=`; it takes the default side.
-                    for r in 0..LANES {
+                    for r in 0..L {
                         let v = xs[r];
                         out[r] = mask((v <= t) | (v.is_nan() & dl));
                     }
@@ -336,13 +341,13 @@ fn decide_lanes(plan: &EdgePlan, tree: &Tree, x: &[[f64; LANES]], left: &mut [Ma
                 1 => {
                     // NaN compares as 0.
                     let zero_left = 0.0 <= t;
-                    for r in 0..LANES {
+                    for r in 0..L {
                         let v = xs[r];
                         out[r] = mask((v <= t) | (v.is_nan() & zero_left));
                     }
                 }
                 _ => {
-                    for r in 0..LANES {
+                    for r in 0..L {
                         out[r] = mask(tree.goes_left(n, xs[r]));
                     }
                 }

@@ -30,6 +30,11 @@ use ndarray::{Array3, Array4, ArrayView2};
 
 use edges::{tree_shap_lanes, EdgePlan, EdgeScratch, LANES};
 
+/// Tail rows (after the full lane groups) up to this many run one per single-lane group;
+/// more are padded into one more full group. A single-lane pass costs about a third of a
+/// full group's (measured on the benchmark models), so 1-2 rows go single.
+const SINGLE_LANE_TAIL: usize = 2;
+
 use crate::error::{Error, Result};
 use crate::model::{tree::Tree, Model};
 use crate::predict::{FeatureValue, BLOCK_ROWS};
@@ -220,7 +225,10 @@ struct Scratch {
     rows: Vec<f64>,
     xt: Vec<[f64; LANES]>,
     phi: Vec<[f64; LANES]>,
-    edge: EdgeScratch,
+    edge: EdgeScratch<LANES>,
+    xt1: Vec<[f64; 1]>,
+    phi1: Vec<[f64; 1]>,
+    edge1: EdgeScratch<1>,
     left: Vec<bool>,
     one: Vec<f64>,
     zero: Vec<f64>,
@@ -410,21 +418,31 @@ impl Model {
             let rows = chunk.len() / per_row;
             let mut buf = std::mem::take(&mut s.rows);
             self.load_rows(&x, block * BLOCK_ROWS, rows, &mut buf);
-            // Feature-major lane groups; the last group repeats its last row as padding.
-            let groups = rows.div_ceil(LANES);
+            // Feature-major lane groups of LANES rows; a short tail either pads a last group
+            // (repeating its last row) or, when only a few rows remain, runs one row per
+            // single-lane group, so that one row does not cost as much as LANES rows.
+            let tail = rows % LANES;
+            let single = if tail <= SINGLE_LANE_TAIL { tail } else { 0 };
+            let groups = (rows - single).div_ceil(LANES);
             s.xt.clear();
             for gi in 0..groups {
                 for j in 0..f {
                     let mut lane = [0.0; LANES];
                     for (r, v) in lane.iter_mut().enumerate() {
-                        let row = (gi * LANES + r).min(rows - 1);
+                        let row = (gi * LANES + r).min(rows - single - 1);
                         *v = buf[row * f + j];
                     }
                     s.xt.push(lane);
                 }
             }
+            s.xt1.clear();
+            for r in rows - single..rows {
+                s.xt1.extend((0..f).map(|j| [buf[r * f + j]]));
+            }
             s.phi.clear();
             s.phi.resize(groups * k * f, [0.0; LANES]);
+            s.phi1.clear();
+            s.phi1.resize(single * k * f, [0.0; 1]);
             // Tree-major: a tree's tables stay in cache while every lane group passes.
             for (t, ep) in plan.edges.iter().enumerate() {
                 let g = self.tree_group[t] as usize;
@@ -433,14 +451,23 @@ impl Model {
                     let phi = &mut s.phi[(gi * k + g) * f..(gi * k + g + 1) * f];
                     tree_shap_lanes(ep, &self.trees[t], xt, &mut s.edge, phi);
                 }
+                for i in 0..single {
+                    let xt = &s.xt1[i * f..(i + 1) * f];
+                    let phi = &mut s.phi1[(i * k + g) * f..(i * k + g + 1) * f];
+                    tree_shap_lanes(ep, &self.trees[t], xt, &mut s.edge1, phi);
+                }
             }
             for r in 0..rows {
-                let (gi, lane) = (r / LANES, r % LANES);
                 let out_row = &mut chunk[r * per_row..(r + 1) * per_row];
                 for g in 0..k {
-                    let phi = &s.phi[(gi * k + g) * f..(gi * k + g + 1) * f];
                     for j in 0..f {
-                        out_row[g * f1 + j] = phi[j][lane];
+                        out_row[g * f1 + j] = if r < rows - single {
+                            let (gi, lane) = (r / LANES, r % LANES);
+                            s.phi[(gi * k + g) * f + j][lane]
+                        } else {
+                            let i = r - (rows - single);
+                            s.phi1[(i * k + g) * f + j][0]
+                        };
                     }
                     out_row[g * f1 + f] = bias[g];
                 }
@@ -683,6 +710,21 @@ mod tests {
                 .collect();
             let mut phi_lanes = vec![[0.0; LANES]; features];
             tree_shap_lanes(&plan, tree, &xt, &mut es, &mut phi_lanes);
+            // The single-lane kernel gives the same bits lane by lane.
+            for r in 0..LANES.min(n - g0) {
+                let x1: Vec<[f64; 1]> = (0..features).map(|j| [xt[j][r]]).collect();
+                let mut phi1 = vec![[0.0; 1]; features];
+                tree_shap_lanes(
+                    &plan,
+                    tree,
+                    &x1,
+                    &mut EdgeScratch::<1>::default(),
+                    &mut phi1,
+                );
+                for j in 0..features {
+                    assert_eq!(phi1[j][0].to_bits(), phi_lanes[j][r].to_bits());
+                }
+            }
             for r in 0..LANES.min(n - g0) {
                 let row = &rows[(g0 + r) * features..(g0 + r + 1) * features];
                 let mut reference = vec![0.0; features];
