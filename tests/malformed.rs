@@ -334,3 +334,18 @@ fn category_labels_are_read_from_both_formats() {
     let model = Model::load(fixture("lgb_categorical/model.txt")).unwrap();
     assert!(model.category_labels().iter().all(Option::is_none));
 }
+
+#[test]
+fn lying_feature_counts_do_not_allocate() {
+    // Found by fuzzing: a tiny file declaring millions of unnamed features.
+    let text = "tree\nversion=v4\nnum_class=1\nnum_tree_per_iteration=1\nmax_feature_idx=7121244\n\nend of trees\n";
+    assert_model_error(
+        Model::from_bytes(text.as_bytes()),
+        &["7121245 features", "unnamed"],
+    );
+    let mut v = xgb_json();
+    v["learner"]["learner_model_param"]["num_feature"] = json!("16000000");
+    v["learner"]["feature_names"] = json!([]);
+    v["learner"]["feature_types"] = json!([]);
+    assert_model_error(load_json(&v), &["16000000 features", "unnamed"]);
+}

@@ -185,7 +185,7 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
 
     let feature_names: Vec<String> = match header.get("feature_names") {
         Some(v) => v.split_ascii_whitespace().map(str::to_string).collect(),
-        None => (0..num_features).map(|i| format!("Column_{i}")).collect(),
+        None => super::generated_names("Column_", num_features)?,
     };
     if feature_names.len() != num_features {
         return Err(Error::model(
@@ -229,7 +229,7 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
     let iterations = trees.len() / num_outputs;
     // `pandas_categorical:[[...], ...]` after the trees: labels of the categorical features, in
     // feature order. Unreadable or mismatched lists are ignored (scoring does not need them).
-    let mut category_labels = vec![None; num_features];
+    let mut category_labels = Vec::new();
     if let Some(json) = text
         .lines()
         .rev()
@@ -239,7 +239,8 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
             let cat_features: Vec<usize> = (0..num_features)
                 .filter(|&f| feature_kinds[f] == FeatureKind::Categorical)
                 .collect();
-            if lists.len() == cat_features.len() {
+            if lists.len() == cat_features.len() && !lists.is_empty() {
+                category_labels = vec![None; num_features];
                 for (f, list) in cat_features.into_iter().zip(&lists) {
                     category_labels[f] = CategoryLabels::from_json(list);
                 }

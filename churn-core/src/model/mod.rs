@@ -12,6 +12,25 @@ use crate::error::{Error, Result};
 use crate::shap::ShapPlan;
 pub use tree::{Missing, Tree, MAX_DEPTH};
 
+/// Most features a model may declare without naming them. Names are generated for unnamed
+/// features, so this bounds what a lying `num_feature` can make us allocate; files that name
+/// their features pay for the names with their own bytes.
+pub const MAX_UNNAMED_FEATURES: usize = 1 << 20;
+
+/// Names `f0`, `f1`, ... (`prefix` + index) for a model that stores none.
+pub(crate) fn generated_names(prefix: &str, n: usize) -> Result<Vec<String>> {
+    if n > MAX_UNNAMED_FEATURES {
+        return Err(Error::model(
+            crate::Location::field_only("feature_names"),
+            format!(
+                "the model declares {n} features but names none; more than \
+                 {MAX_UNNAMED_FEATURES} unnamed features are refused"
+            ),
+        ));
+    }
+    Ok((0..n).map(|i| format!("{prefix}{i}")).collect())
+}
+
 /// Which library wrote a model. It decides the input precision and comparison rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -284,14 +303,16 @@ impl Model {
     }
 
     /// Per feature, the category labels stored in the model file (`None` for numeric features
-    /// and for categorical features trained from plain integer codes). A binding that receives
+    /// and for categorical features trained from plain integer codes); an empty slice when the
+    /// file stores no labels at all. A binding that receives
     /// labelled categories (a pandas `category` column) must turn each label into its index
     /// here, as XGBoost and LightGBM do, rather than use the new frame's own codes.
     ///
     /// ```
-    /// let model = churn_core::Model::load("../tests/fixtures/xgb_categorical/model.json")?;
-    /// let labels = model.category_labels();
-    /// assert_eq!(labels.len(), model.num_features());
+    /// use churn_core::{CategoryLabels, Model};
+    /// let model = Model::load("../tests/data/labels/xgb_labels.json")?;
+    /// let plan = CategoryLabels::Strings(vec!["basic".into(), "pro".into(), "team".into()]);
+    /// assert_eq!(model.category_labels()[0], Some(plan));
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn category_labels(&self) -> &[Option<CategoryLabels>] {

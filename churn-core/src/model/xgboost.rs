@@ -307,7 +307,7 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
                     .unwrap_or_else(|| v.to_string())
             })
             .collect(),
-        _ => (0..num_features).map(|i| format!("f{i}")).collect(),
+        _ => super::generated_names("f", num_features)?,
     };
     if feature_names.len() != num_features {
         return Err(Error::model(
@@ -429,10 +429,15 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
 /// UTF-8 bytes cut at the offsets; empty for numeric features) or `{type, values}` (numbers).
 /// An unreadable entry is ignored (labels are an aid for DataFrame input, not for scoring).
 fn read_cats(cats: Option<&Value>, num_features: usize) -> Vec<Option<CategoryLabels>> {
-    let mut out = vec![None; num_features];
-    let Some(enc) = cats.and_then(|c| c.get("enc")).and_then(Value::as_array) else {
-        return out;
+    // One entry per feature is data present in the file: only then allocate per feature.
+    let Some(enc) = cats
+        .and_then(|c| c.get("enc"))
+        .and_then(Value::as_array)
+        .filter(|e| e.len() == num_features)
+    else {
+        return Vec::new();
     };
+    let mut out = vec![None; num_features];
     for (f, e) in enc.iter().enumerate().take(num_features) {
         let values = e.get("values").and_then(Value::as_array);
         out[f] = match (e.get("offsets").and_then(Value::as_array), values) {
@@ -464,6 +469,9 @@ fn read_cats(cats: Option<&Value>, num_features: usize) -> Vec<Option<CategoryLa
             }
             _ => None,
         };
+    }
+    if out.iter().all(Option::is_none) {
+        out = Vec::new();
     }
     out
 }
