@@ -116,3 +116,48 @@ fn core_outputs_match_the_committed_parity_cases_bit_for_bit() {
         }
     }
 }
+
+/// One `Model` shared by many threads (each also using rayon inside) gives the same bits as a
+/// single caller.
+#[test]
+fn a_model_shared_by_threads_gives_identical_results() {
+    let path = root().join("fixtures/lgb_multiclass/model.txt");
+    let model = std::sync::Arc::new(Model::load(path).unwrap());
+    let f = model.num_features();
+    let x = Array2::from_shape_fn((97, f), |(r, j)| {
+        if (r + j) % 7 == 0 {
+            f64::NAN
+        } else {
+            ((r * 31 + j * 17) % 100) as f64
+        }
+    });
+    let want_p = model.predict(x.view()).unwrap();
+    let want_phi = model.shap_values(x.view()).unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (model, x) = (model.clone(), x.clone());
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|_| {
+                        (
+                            model.predict(x.view()).unwrap(),
+                            model.shap_values(x.view()).unwrap(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for h in handles {
+        for (p, phi) in h.join().unwrap() {
+            assert!(p
+                .iter()
+                .zip(&want_p)
+                .all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert!(phi
+                .iter()
+                .zip(&want_phi)
+                .all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
+}
