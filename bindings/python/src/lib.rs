@@ -13,32 +13,37 @@
 //!   `n_threads` threads cached inside the model object;
 //! * every core error becomes an exception of the `churnlens._errors` hierarchy, and a panic
 //!   (none is expected) becomes `churnlens.InternalError` instead of crossing into Python.
+//!
+//! The intake classes (`Schema`, `Overrides`, `Mapping`, `Table`, `Validated`, `QualityReport`,
+//! `Bundle`) and their functions are in `intake.rs`.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
 use churn_core::ndarray::{Array, ArrayView2, Dimension};
-use churn_core::{Error, FeatureKind, FeatureValue, Format, Model};
+use churn_core::{CategoryLabels, Error, FeatureKind, FeatureValue, Format, Model};
 use numpy::prelude::*;
 use numpy::{PyArray, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString, PyType};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyType};
+
+mod intake;
 
 /// The largest `n_threads` accepted: a typo such as `n_threads=10000` should not start ten
 /// thousand threads.
 const MAX_THREADS: usize = 1024;
 
 /// What went wrong inside a guarded call.
-enum Failure {
+pub(crate) enum Failure {
     Core(Error),
     Panic(String),
 }
 
 /// Runs `f`, turning a panic into a value so that it cannot unwind into Python.
-fn guarded<T>(f: impl FnOnce() -> churn_core::Result<T>) -> Result<T, Failure> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> churn_core::Result<T>) -> Result<T, Failure> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Failure::Core(e)),
@@ -64,7 +69,7 @@ fn error_class<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<'py, 
 }
 
 /// Builds the exception of class `class` with message `msg` and extra attributes.
-fn make_error(
+pub(crate) fn make_error(
     py: Python<'_>,
     class: &'static str,
     kind: &str,
@@ -86,7 +91,7 @@ fn make_error(
     })
 }
 
-fn failure_to_py(py: Python<'_>, failure: Failure) -> PyErr {
+pub(crate) fn failure_to_py(py: Python<'_>, failure: Failure) -> PyErr {
     match failure {
         Failure::Panic(msg) => make_error(
             py,
@@ -102,15 +107,16 @@ fn failure_to_py(py: Python<'_>, failure: Failure) -> PyErr {
 }
 
 /// A Python int (the conversion cannot fail).
-fn int_obj(py: Python<'_>, v: i64) -> Py<PyAny> {
+pub(crate) fn int_obj(py: Python<'_>, v: i64) -> Py<PyAny> {
     let Ok(o) = v.into_pyobject(py);
     o.into_any().unbind()
 }
 
-fn core_to_py(py: Python<'_>, err: Error) -> PyErr {
+pub(crate) fn core_to_py(py: Python<'_>, err: Error) -> PyErr {
     let msg = err.to_string();
     let kind = err.kind();
     let int = |v: usize| int_obj(py, i64::try_from(v).unwrap_or(i64::MAX));
+    let text = |s: &str| text_obj(py, s);
     match &err {
         Error::Io { path, source } => {
             let mut attrs = vec![(
@@ -143,12 +149,53 @@ fn core_to_py(py: Python<'_>, err: Error) -> PyErr {
         }
         Error::Unsupported { .. } => make_error(py, "UnsupportedError", kind, msg, &[]),
         Error::Input { .. } => make_error(py, "InputError", kind, msg, &[]),
-        // `Error` is non-exhaustive: a kind added later still derives from ChurnlensError.
-        _ => make_error(py, "ChurnlensError", kind, msg, &[]),
+        Error::Schema { field, .. } => {
+            make_error(py, "SchemaError", kind, msg, &[("field", text(field))])
+        }
+        Error::Vocabulary { field, .. } => {
+            make_error(py, "VocabularyError", kind, msg, &[("field", text(field))])
+        }
+        Error::Csv { line, .. } => make_error(
+            py,
+            "CsvError",
+            kind,
+            msg,
+            &[(
+                "line",
+                int_obj(py, i64::try_from(*line).unwrap_or(i64::MAX)),
+            )],
+        ),
+        Error::Override { feature, .. } => make_error(
+            py,
+            "OverrideError",
+            kind,
+            msg,
+            &[("feature", text(feature))],
+        ),
+        Error::Bundle { field, .. } => {
+            make_error(py, "BundleError", kind, msg, &[("field", text(field))])
+        }
+        // `Error` is non-exhaustive: kinds without attributes are mapped by name, and a kind
+        // added later still derives from ChurnlensError.
+        _ => {
+            let class = match kind {
+                "encoding" => "EncodingError",
+                "record" => "RecordError",
+                "write" => "FileError",
+                "database" => "DatabaseError",
+                _ => "ChurnlensError",
+            };
+            make_error(py, class, kind, msg, &[])
+        }
     }
 }
 
-fn input_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+/// A Python str.
+fn text_obj(py: Python<'_>, s: &str) -> Py<PyAny> {
+    PyString::new(py, s).into_any().unbind()
+}
+
+pub(crate) fn input_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     make_error(py, "InputError", "input", msg.into(), &[])
 }
 
@@ -194,8 +241,8 @@ fn squeeze_outputs<D: Dimension>(
 
 /// The native model: an immutable `churn_core::Model` plus a cache of thread pools.
 #[pyclass(name = "_Model", module = "churnlens._churnlens", subclass, frozen)]
-struct PyModel {
-    model: Arc<Model>,
+pub(crate) struct PyModel {
+    pub(crate) model: Arc<Model>,
     /// One pool per `n_threads` value asked for, built on first use.
     pools: Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>,
 }
@@ -369,6 +416,20 @@ impl PyModel {
                 _ => "numeric",
             })
             .collect()
+    }
+
+    /// Per feature, the category labels the training library stored (XGBoost 3.1+ `cats`,
+    /// LightGBM `pandas_categorical`): `None`, or a list of `str` or of `float` whose i-th entry
+    /// is the category with code i.
+    #[getter]
+    fn category_labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let labels = self.model.category_labels();
+        let items = (0..self.model.num_features()).map(|f| match labels.get(f) {
+            Some(Some(CategoryLabels::Strings(v))) => v.into_pyobject(py).map(Bound::into_any),
+            Some(Some(CategoryLabels::Numbers(v))) => v.into_pyobject(py).map(Bound::into_any),
+            _ => Ok(py.None().into_bound(py)),
+        });
+        PyList::new(py, items.collect::<PyResult<Vec<_>>>()?)
     }
 
     #[getter]
@@ -550,6 +611,7 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 #[pymodule]
 fn _churnlens(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
+    intake::register(m)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -8,6 +8,14 @@
 Predictions equal XGBoost's / LightGBM's, and SHAP values are exact TreeSHAP (XGBoost's
 ``pred_contribs``, LightGBM's ``pred_contrib``, shap's ``TreeExplainer``), computed by a pure-Rust
 engine with the GIL released.
+
+Before scoring a table from elsewhere (a CRM export, a warehouse query):
+
+>>> bundle = cl.Bundle.load("telco_bundle.json")              # doctest: +SKIP
+>>> mapping = cl.map_columns(df, bundle)                     # doctest: +SKIP
+>>> checked = cl.validate(df, mapping, bundle)               # doctest: +SKIP
+>>> p = bundle.model.predict(checked.features)               # doctest: +SKIP
+>>> print(cl.quality_report(df, bundle).to_text())           # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -18,25 +26,62 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 import numpy as np
 
 from ._errors import (
+    BundleError,
     ChurnlensError,
+    CsvError,
+    DatabaseError,
+    EncodingError,
     FileError,
     InputError,
     InternalError,
     ModelError,
+    OverrideError,
+    RecordError,
+    SchemaError,
     UnsupportedError,
+    VocabularyError,
 )
-from ._churnlens import _Model, __version__
+from ._churnlens import (
+    Bundle,
+    Mapping,
+    Overrides,
+    QualityReport,
+    Schema,
+    Table,
+    Validated,
+    _Model,
+    __version__,
+)
+from ._intake import map_columns, quality_report, validate
 
 if TYPE_CHECKING:  # pragma: no cover
     import shap
 
 __all__ = [
     "Model",
+    "Schema",
+    "Overrides",
+    "Mapping",
+    "Table",
+    "Validated",
+    "QualityReport",
+    "Bundle",
+    "map_columns",
+    "validate",
+    "quality_report",
     "ChurnlensError",
     "ModelError",
     "UnsupportedError",
     "InputError",
+    "CsvError",
+    "EncodingError",
+    "RecordError",
+    "SchemaError",
+    "VocabularyError",
+    "OverrideError",
+    "BundleError",
     "FileError",
+    "DatabaseError",
     "InternalError",
     "__version__",
 ]

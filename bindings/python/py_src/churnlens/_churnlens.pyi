@@ -1,7 +1,7 @@
 """Type stubs of the native module ``churnlens._churnlens`` (hand-kept; see src/lib.rs)."""
 
 import os
-from typing import Any, List, Literal, Optional, Union
+from typing import Any, Dict, List, Literal, Mapping as _Map, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,10 @@ class _Model:
         """Feature names in the model's column order (``f0``... when the file has none)."""
     @property
     def feature_kinds(self) -> List[Literal["numeric", "categorical"]]: ...
+    @property
+    def category_labels(self) -> List[Optional[Union[List[str], List[float]]]]:
+        """Per feature, the category labels the training library stored (XGBoost 3.1+ ``cats``,
+        LightGBM ``pandas_categorical``): ``None``, or the labels whose i-th is code i."""
     @property
     def num_features(self) -> int: ...
     @property
@@ -58,3 +62,278 @@ class _Model:
         """SHAP interaction values, ``(n, F+1, F+1)`` or ``(n, K, F+1, F+1)``."""
 
 def _panic_for_tests() -> None: ...
+
+_Path = Union[str, "os.PathLike[str]"]
+_Features = Union[Sequence[str], "Schema", _Model, "Bundle"]
+
+class Schema:
+    """The feature schema: what each column fed to a model must hold."""
+
+    def __init__(self, names: Optional[Sequence[str]] = None) -> None:
+        """Numeric, optional features with these names (empty without)."""
+    def __eq__(self, other: object) -> bool: ...
+    @staticmethod
+    def from_model(model: _Model) -> "Schema":
+        """One optional feature per model input, numeric or categorical."""
+    @staticmethod
+    def from_names(names: Sequence[str]) -> "Schema": ...
+    @staticmethod
+    def from_json(text: str) -> "Schema":
+        """A complete schema from JSON (``{"features": [...]}``); raises SchemaError."""
+    @staticmethod
+    def from_toml(text: str) -> "Schema": ...
+    @staticmethod
+    def load(path: _Path) -> "Schema":
+        """A schema file: TOML when the name ends in ``.toml``, JSON otherwise."""
+    def to_json(self) -> str: ...
+    def enrich_json(self, text: str) -> "Schema":
+        """A new schema: this one with a JSON schema file's fields applied on top."""
+    def enrich_toml(self, text: str) -> "Schema": ...
+    def check_model(self, model: _Model) -> None:
+        """Raises SchemaError unless the schema's inputs are the model's features."""
+    @property
+    def features(self) -> List[Dict[str, Any]]:
+        """Every feature as a dict (name, kind, unit, min, max, categories, required, ...)."""
+    def feature(self, name: str) -> Optional[Dict[str, Any]]: ...
+    @property
+    def input_names(self) -> List[str]: ...
+    @property
+    def num_inputs(self) -> int: ...
+    @property
+    def identifier(self) -> Optional[str]: ...
+    @property
+    def label(self) -> Optional[str]: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, name: str) -> bool: ...
+
+class Overrides:
+    """Mapping decisions a person made: ``{feature: header}`` or ``{feature: None}``."""
+
+    def __init__(self, columns: Optional[_Map[str, Optional[str]]] = None) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+    def set(self, feature: str, header: str) -> None: ...
+    def keep_unmapped(self, feature: str) -> None: ...
+    @property
+    def columns(self) -> Dict[str, Optional[str]]: ...
+    @staticmethod
+    def from_json(text: str) -> "Overrides":
+        """Parses overrides saved by ``to_json``; raises OverrideError."""
+    @staticmethod
+    def load(path: _Path) -> "Overrides": ...
+    def to_json(self) -> str: ...
+    def save(self, path: _Path) -> None: ...
+    def __len__(self) -> int: ...
+
+class Mapping:
+    """Which header feeds each feature (from ``map_columns``)."""
+
+    def as_dict(self) -> Dict[str, str]:
+        """``{feature: header}`` for the mapped features."""
+    @property
+    def confidence(self) -> Dict[str, float]:
+        """``{feature: confidence}`` (0..1) for the mapped features."""
+    @property
+    def alternatives(self) -> Dict[str, List[Tuple[str, float]]]:
+        """``{feature: [(header, confidence), ...]}``: the other candidates, best first."""
+    @property
+    def unmapped(self) -> List[str]:
+        """Headers no feature takes."""
+    @property
+    def missing(self) -> List[str]:
+        """Features without a column."""
+    @property
+    def missing_required(self) -> List[str]: ...
+    @property
+    def ambiguous(self) -> List[str]:
+        """Features whose best two headers were close (mapped or refused)."""
+    @property
+    def headers(self) -> List[str]: ...
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def features(self) -> List[Dict[str, Any]]:
+        """Every decision: feature, kind, required, concept, column, header, confidence,
+        source, ambiguous, alternatives, note."""
+    def get(self, feature: str) -> Dict[str, Any]: ...
+    def header_of(self, feature: str) -> Optional[str]: ...
+    def to_overrides(self) -> Overrides: ...
+    def to_json(self) -> str: ...
+
+class Table:
+    """Header names and rows of raw text cells."""
+
+    def __init__(
+        self, headers: Sequence[str], rows: Sequence[Sequence[str]], first_row: int = 1
+    ) -> None: ...
+    @staticmethod
+    def from_csv(text: str, delimiter: str = ",") -> "Table":
+        """Parses CSV text; raises CsvError."""
+    @staticmethod
+    def read_csv(path: _Path, delimiter: str = ",") -> "Table":
+        """Reads a UTF-8 CSV file; raises FileError or EncodingError."""
+    @staticmethod
+    def from_dataframe(df: Any) -> "Table":
+        """A pandas/polars DataFrame or pyarrow Table written out as text cells."""
+    @property
+    def headers(self) -> List[str]: ...
+    @property
+    def rows(self) -> List[List[str]]: ...
+    @property
+    def first_row(self) -> int: ...
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def num_columns(self) -> int: ...
+    def cell(self, row: int, column: int) -> Optional[str]: ...
+    def sample(self, n: int) -> List[List[str]]: ...
+    def __len__(self) -> int: ...
+
+class Validated:
+    """The result of ``validate``."""
+
+    @property
+    def features(self) -> npt.NDArray[np.float64]:
+        """Model inputs of the accepted rows, ``(accepted, inputs)``; NaN = missing."""
+    @property
+    def feature_names(self) -> List[str]: ...
+    @property
+    def rows(self) -> npt.NDArray[np.int64]:
+        """1-based data-row numbers of the accepted rows."""
+    @property
+    def customer_ids(self) -> List[Optional[str]]: ...
+    @property
+    def labels(self) -> npt.NDArray[np.float64]:
+        """1.0 churned, 0.0 retained, NaN unknown."""
+    @property
+    def rejected(self) -> List[Dict[str, Any]]:
+        """``{"row", "customer_id", "codes", "reasons"}`` per rejected row."""
+    @property
+    def issues(self) -> List[Dict[str, Any]]:
+        """``{"code", "severity", "row", "customer_id", "column", "feature", "value",
+        "message"}`` per issue."""
+    @property
+    def summary(self) -> Dict[str, Any]: ...
+    def to_frame(self) -> Any:
+        """The accepted rows as a pandas DataFrame indexed by row number."""
+
+class QualityReport:
+    """The data-quality report of a table for a bundle."""
+
+    @property
+    def score(self) -> float: ...
+    @property
+    def grade(self) -> Literal["good", "fair", "poor"]: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def rows_accepted(self) -> Optional[int]: ...
+    @property
+    def rows_rejected(self) -> Optional[int]: ...
+    @property
+    def missing_features(self) -> List[str]: ...
+    @property
+    def unmapped_columns(self) -> List[str]: ...
+    @property
+    def suggestions(self) -> List[Dict[str, Any]]: ...
+    @property
+    def column_quality(self) -> List[Dict[str, Any]]: ...
+    @property
+    def accuracy(self) -> Optional[Dict[str, Any]]: ...
+    @property
+    def expected_auc(self) -> Optional[float]: ...
+    @property
+    def complete_auc(self) -> Optional[float]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def to_text(self) -> str: ...
+
+_Tiers = Union[_Map[str, float], Sequence[Tuple[str, float]]]
+
+class Bundle:
+    """A model with its schema, reference profile, labelled sample, tiers and metadata."""
+
+    @staticmethod
+    def load(path: _Path) -> "Bundle":
+        """A bundle file, or a bare model file (schema from the model)."""
+    @staticmethod
+    def from_bytes(data: bytes) -> "Bundle": ...
+    @staticmethod
+    def from_model_bytes(model_bytes: bytes, schema: Optional[Schema] = None) -> "Bundle": ...
+    @staticmethod
+    def build(
+        model: Any,
+        data: Any,
+        label: Any = None,
+        *,
+        name: str = "model",
+        version: str = "1.0.0",
+        description: str = "",
+        id_column: Optional[str] = None,
+        schema: Optional[Schema] = None,
+        tiers: Optional[_Tiers] = None,
+        sample_size: int = 500,
+        holdout: Any = None,
+        bins: int = 10,
+        seed: int = 0,
+        metrics: Optional[_Map[str, float]] = None,
+    ) -> "Bundle":
+        """A bundle from a trained xgboost/lightgbm model (booster, scikit-learn wrapper, path
+        or bytes) and its training DataFrame; see ``churnlens._bundle.build``."""
+    def save(self, path: _Path) -> None: ...
+    def to_json(self) -> str: ...
+    @property
+    def model(self) -> Any:
+        """The embedded model as a ``churnlens.Model``."""
+    @property
+    def model_bytes(self) -> bytes: ...
+    @property
+    def schema(self) -> Schema: ...
+    def set_schema(self, schema: Schema) -> None: ...
+    @property
+    def metadata(self) -> Dict[str, Any]: ...
+    def set_metadata(
+        self,
+        *,
+        name: Optional[str] = None,
+        version: Optional[str] = None,
+        created: Optional[str] = None,
+        description: Optional[str] = None,
+        source: Optional[str] = None,
+        metrics: Optional[_Map[str, float]] = None,
+    ) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def content_hash(self) -> str: ...
+    @property
+    def reference(self) -> Optional[Dict[str, Any]]: ...
+    def set_reference(self, x: npt.NDArray[np.float64], bins: int = 10) -> None: ...
+    @property
+    def sample(self) -> Optional[Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]: ...
+    def set_sample(self, x: npt.NDArray[np.float64], labels: npt.NDArray[np.float64]) -> None: ...
+    @property
+    def tiers(self) -> Optional[List[Tuple[str, float]]]: ...
+    def set_tiers(self, tiers: _Tiers) -> None:
+        """``[(name, min_probability), ...]`` or ``{name: min_probability}``, ascending."""
+
+def _map_columns(
+    headers: Sequence[str],
+    features: _Features,
+    samples: Optional[Sequence[Sequence[str]]] = None,
+    overrides: Optional[Overrides] = None,
+    threshold: Optional[float] = None,
+) -> Mapping: ...
+def _validate(
+    table: Table,
+    mapping: Optional[Mapping],
+    schema: _Features,
+    as_of: Optional[str] = None,
+    max_issues: Optional[int] = None,
+) -> Validated: ...
+def _quality_report(
+    table: Table, bundle: Bundle, overrides: Optional[Overrides] = None
+) -> QualityReport: ...
+def _parse_labels(
+    cells: Sequence[str], categories: Optional[Sequence[str]] = None
+) -> npt.NDArray[np.float64]: ...
+def _auc(scores: Sequence[float], labels: Sequence[float]) -> Optional[float]: ...

@@ -12,7 +12,15 @@ __all__ = [
     "ModelError",
     "UnsupportedError",
     "InputError",
+    "CsvError",
+    "EncodingError",
+    "RecordError",
+    "SchemaError",
+    "VocabularyError",
+    "OverrideError",
+    "BundleError",
     "FileError",
+    "DatabaseError",
     "InternalError",
 ]
 
@@ -45,9 +53,64 @@ class InputError(ChurnlensError, ValueError):
     kind = "input"
 
 
+class CsvError(InputError):
+    """Delimited text could not be read into a table (unbalanced quotes and the like).
+    ``line`` is the 1-based line of the problem (0 when unknown)."""
+
+    kind = "csv"
+    line: int = 0
+
+
+class EncodingError(CsvError):
+    """Input text is not in the expected character encoding (e.g. a file that is not UTF-8)."""
+
+    kind = "encoding"
+
+
+class RecordError(InputError):
+    """A value in a record (an outcome row, a setting) is not valid."""
+
+    kind = "record"
+
+
+class SchemaError(ChurnlensError, ValueError):
+    """A feature schema (built in, from a schema file, or inside a bundle) is not valid, or
+    does not fit the model. ``field`` says where: a feature name and field, or a line and
+    column of the file."""
+
+    kind = "schema"
+    field: str = ""
+
+
+class VocabularyError(ChurnlensError, ValueError):
+    """A vocabulary file (concepts and synonyms) is not valid. ``field`` names the concept or
+    section."""
+
+    kind = "vocabulary"
+    field: str = ""
+
+
+class OverrideError(ChurnlensError, ValueError):
+    """A column-mapping override names a feature the schema lacks or a header the table lacks,
+    or an overrides file is not valid JSON. ``feature`` names the feature when known (``line``
+    and ``column`` locate a JSON syntax error)."""
+
+    kind = "override"
+    feature: str = ""
+
+
+class BundleError(ChurnlensError, ValueError):
+    """A model bundle is not valid: wrong layout, a bad field, a content hash that does not
+    match (the file was changed after it was written), a reference or sample that does not fit
+    the schema. ``field`` names the bundle field, e.g. ``metadata.content_hash``."""
+
+    kind = "bundle"
+    field: str = ""
+
+
 class FileError(ChurnlensError, OSError):
-    """A model file could not be read. Also an ``OSError``: ``errno``, ``strerror`` and
-    ``filename`` are set."""
+    """A file could not be read or written. Also an ``OSError``: ``errno``, ``strerror`` and
+    ``filename`` are set when the file could not be read."""
 
     kind = "io"
 
@@ -56,6 +119,12 @@ class FileError(ChurnlensError, OSError):
         if len(self.args) == 1 and isinstance(self.args[0], str):
             return self.args[0]
         return OSError.__str__(self)  # pragma: no cover
+
+
+class DatabaseError(ChurnlensError):
+    """The prediction and outcome database failed."""
+
+    kind = "database"
 
 
 class InternalError(ChurnlensError):

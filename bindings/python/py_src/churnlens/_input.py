@@ -4,10 +4,18 @@ The native code borrows 2-D ``float64``/``float32`` NumPy arrays directly (any m
 copy) and calls :func:`to_matrix` for everything else:
 
 * pandas DataFrames: columns are matched to ``model.feature_names`` by name, in any order; a
-  mismatch raises :class:`InputError` listing the missing and unexpected columns. Categorical
-  columns become their integer codes, missing (code -1) becomes NaN, as XGBoost does with
-  ``enable_categorical=True``. Nullable dtypes (``Int64``, ``Float64``, ``boolean``) turn
-  ``pd.NA`` into NaN;
+  mismatch raises :class:`InputError` listing the missing and unexpected columns. Nullable
+  dtypes (``Int64``, ``Float64``, ``boolean``) turn ``pd.NA`` into NaN;
+* pandas ``category`` columns: when the model stores the feature's category labels
+  (``model.category_labels``: XGBoost 3.1+ ``cats``, LightGBM ``pandas_categorical``), each
+  value becomes the index of its label there, as the libraries do, whatever the order or subset
+  of the frame's own categories; missing values become NaN. A value the model was not trained
+  with becomes NaN (missing) for LightGBM models, which is what LightGBM does, and raises
+  :class:`InputError` for XGBoost models, which is what XGBoost means to do ("Found a category
+  not in the training set"; XGBoost 3.2 only raises for values above the largest training
+  label and silently maps the others to the next training label). Without stored labels a
+  column becomes its integer codes (missing = NaN), as XGBoost did before 3.1: the categories
+  must then be those of training, in the same order;
 * polars DataFrames and pyarrow Tables / RecordBatches: converted to pandas (dictionary columns
   become pandas categoricals), then as above;
 * NumPy arrays of other numeric dtypes (integers, booleans, float16, byte-swapped floats) and
@@ -108,18 +116,63 @@ def _from_pandas(df: Any, model: Any) -> np.ndarray:
         )
     n = len(df)
     out = np.empty((n, len(names)), dtype=np.float64, order="F")
+    labels = None  # model.category_labels, read once and only when a column is categorical
     for j, name in enumerate(names):
-        out[:, j] = _column(df[by_name[name]], name)
+        s = df[by_name[name]]
+        if str(s.dtype) == "category":
+            if labels is None:
+                labels = model.category_labels
+            out[:, j] = _categories(s, name, labels[j], model.format == "xgboost")
+        else:
+            out[:, j] = _column(s, name)
+    return out
+
+
+def _label_key(value: Any, numeric: bool) -> Any:
+    """How a category of the frame is compared with the model's labels: strings with string
+    labels, numbers (as float) with numeric labels; anything else matches nothing."""
+    if numeric:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            return None
+        return float(value)
+    return str(value) if isinstance(value, str) else None
+
+
+def _categories(s: Any, name: str, labels: Any, strict: bool) -> np.ndarray:
+    """A pandas categorical column as model inputs: label indices (or codes without labels)."""
+    codes = np.asarray(s.cat.codes, dtype=np.int64)
+    present = codes >= 0
+    out = np.full(len(codes), np.nan)
+    if labels is None:
+        out[present] = codes[present]
+        return out
+    numeric = bool(labels) and not isinstance(labels[0], str)
+    index = {lab: i for i, lab in enumerate(labels)}
+    cats = list(s.cat.categories)
+    lut = np.full(len(cats) + 1, np.nan)  # the extra slot keeps an empty lookup valid
+    for k, c in enumerate(cats):
+        i = index.get(_label_key(c, numeric))
+        if i is not None:
+            lut[k] = i
+    out[present] = lut[codes[present]]
+    if strict:
+        unseen = present & np.isnan(out)
+        if unseen.any():
+            bad = sorted({repr(cats[k]) for k in np.unique(codes[unseen])})
+            shown = ", ".join(bad[:10]) + (f", ... ({len(bad) - 10} more)" if len(bad) > 10 else "")
+            raise InputError(
+                f"column {name!r} has categories the model was not trained with: {shown} "
+                f"(XGBoost refuses them too: 'Found a category not in the training set'). "
+                f"To score them as missing, first do "
+                f"X[{name!r}] = X[{name!r}].cat.set_categories(model.category_labels[j]) "
+                f"with j = model.feature_names.index({name!r})"
+            )
     return out
 
 
 def _column(s: Any, name: str) -> np.ndarray:
     dtype = s.dtype
     kind = getattr(dtype, "kind", "O")
-    if str(dtype) == "category":
-        codes = np.asarray(s.cat.codes, dtype=np.float64)
-        codes[codes < 0] = np.nan
-        return codes
     if kind in _NUMERIC_KINDS and isinstance(dtype, np.dtype):
         return np.asarray(s.to_numpy(), dtype=np.float64)
     # pandas nullable / extension dtypes (Int64, Float64, boolean, pyarrow numbers)
