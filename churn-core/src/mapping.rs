@@ -451,10 +451,13 @@ impl Overrides {
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Overrides> {
-        serde_json::from_str(text).map_err(|e| Error::Json {
-            line: e.line(),
-            column: e.column(),
-            reason: e.to_string(),
+        serde_json::from_str(text).map_err(|e| Error::Override {
+            feature: "(whole file)".into(),
+            reason: format!(
+                "the overrides file is not valid JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
         })
     }
 

@@ -34,6 +34,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::CategoryLabels;
 use crate::model::{FeatureKind, Model};
 
 /// What a feature holds and how its cells become model inputs.
@@ -382,16 +383,28 @@ impl Schema {
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn from_model(model: &Model) -> Schema {
+        let labels = model.category_labels();
         let features = model
             .feature_names()
             .iter()
             .zip(model.feature_kinds())
-            .map(|(name, kind)| {
+            .enumerate()
+            .map(|(f, (name, kind))| {
                 let k = match kind {
                     FeatureKind::Numeric => ValueKind::Numeric,
                     FeatureKind::Categorical => ValueKind::Categorical,
                 };
-                FeatureSpec::new(name, k)
+                let spec = FeatureSpec::new(name, k);
+                // Labels the training library stored (code = index) name the levels, so raw
+                // text such as "Month-to-month" validates to the code the model was trained on.
+                match labels.get(f).and_then(Option::as_ref) {
+                    Some(CategoryLabels::Strings(v)) => spec.with_categories(v),
+                    Some(CategoryLabels::Numbers(v)) => {
+                        let names: Vec<String> = v.iter().map(|x| format!("{x}")).collect();
+                        spec.with_categories(&names)
+                    }
+                    None => spec,
+                }
             })
             .collect();
         Schema { features }
