@@ -153,7 +153,7 @@ def test_bad_overrides(bundle, tmp_path):
     assert "Months" in str(e.value)
     with pytest.raises(cl.OverrideError) as e:
         cl.Overrides.from_json('{"columns": {"tenure": ')
-    assert e.value.line == 1
+    assert "line 1" in str(e.value) and e.value.kind == "override"
     bad = tmp_path / "bad.json"
     bad.write_text('{"columns": 5}')
     with pytest.raises(cl.OverrideError):
