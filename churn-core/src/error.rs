@@ -206,6 +206,52 @@ pub enum Error {
         /// Why it is invalid.
         reason: String,
     },
+
+    /// Input text is not in the expected character encoding (e.g. invalid UTF-8).
+    #[error("invalid {encoding} text in row {row}, column {column} (line {line}, byte {byte}): {reason}")]
+    Encoding {
+        /// The encoding the text was read as (`UTF-8`, `UTF-16`).
+        encoding: String,
+        /// 1-based data-row number (0 = the header row).
+        row: u64,
+        /// 1-based line where the record starts.
+        line: u64,
+        /// Byte offset of the record's start in the input.
+        byte: u64,
+        /// The column: 1-based number and header, e.g. `3 ('Name')`.
+        column: String,
+        /// What was wrong and what to do about it.
+        reason: String,
+    },
+
+    /// An output (scored file, rejects file, database export) could not be written.
+    #[error("cannot write {target}: {source}")]
+    Write {
+        /// What was being written, e.g. `scored CSV` or a path.
+        target: String,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+
+    /// The prediction and outcome database (cargo feature `sqlite`) failed.
+    #[error("database {path}: {reason}")]
+    Database {
+        /// The database file (`:memory:` for an in-memory one).
+        path: String,
+        /// SQLite's reason.
+        reason: String,
+    },
+
+    /// A value in a record (an outcome row, a setting) is not valid.
+    #[error("invalid value in row {row}, column `{column}`: {reason}")]
+    Record {
+        /// 1-based data-row number (0 when the value did not come from a table).
+        row: u64,
+        /// The column or field name.
+        column: String,
+        /// Why it is invalid.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -246,6 +292,10 @@ impl Error {
             Error::Csv { .. } => "csv",
             Error::Override { .. } => "override",
             Error::Bundle { .. } => "bundle",
+            Error::Encoding { .. } => "encoding",
+            Error::Write { .. } => "write",
+            Error::Database { .. } => "database",
+            Error::Record { .. } => "record",
         }
     }
 }

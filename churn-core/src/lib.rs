@@ -61,3 +61,12 @@ pub use validate::{
     Validated, ValidationSummary,
 };
 pub use vocabulary::{Concept, ConceptKind, ConceptMatch, HeaderKey, Vocabulary};
+
+// --- The main job (issue 5): streaming pipeline, risk tiers and reasons, outcome tracking.
+#[cfg(feature = "sqlite")]
+pub mod outcomes;
+pub mod pipeline;
+pub mod risk;
+
+pub use pipeline::{Pipeline, PipelineOptions, RunSummary, ScoredChunk, Sinks};
+pub use risk::{Explainer, Explanation, Reason, TierCounts};
