@@ -239,6 +239,22 @@ struct Scratch {
 }
 
 impl Scratch {
+    /// The path's factors `z + (o - z) t` at `t`, with prefix and suffix products, so that
+    /// the product over all factors but one (or but two) needs no division.
+    fn factors_at(&mut self, u: usize, t: f64) {
+        for i in 0..u {
+            self.factor[i] = self.zero[i] + (self.one[i] - self.zero[i]) * t;
+        }
+        self.prefix[0] = 1.0;
+        for i in 0..u {
+            self.prefix[i + 1] = self.prefix[i] * self.factor[i];
+        }
+        self.suffix[u] = 1.0;
+        for i in (0..u).rev() {
+            self.suffix[i] = self.suffix[i + 1] * self.factor[i];
+        }
+    }
+
     fn reserve(&mut self, u: usize) {
         for v in [&mut self.one, &mut self.zero, &mut self.factor] {
             v.resize(u, 0.0);
@@ -299,17 +315,7 @@ fn tree_shap(
         }
         let v = paths.value[p];
         for &(t, w) in &rules[u.div_ceil(2)] {
-            for i in 0..u {
-                s.factor[i] = s.zero[i] + (s.one[i] - s.zero[i]) * t;
-            }
-            s.prefix[0] = 1.0;
-            for i in 0..u {
-                s.prefix[i + 1] = s.prefix[i] * s.factor[i];
-            }
-            s.suffix[u] = 1.0;
-            for i in (0..u).rev() {
-                s.suffix[i] = s.suffix[i + 1] * s.factor[i];
-            }
+            s.factors_at(u, t);
             let vw = v * w;
             for i in 0..u {
                 phi[s.feat[i] as usize] +=
@@ -342,17 +348,7 @@ fn tree_interactions(
         }
         let v = paths.value[p];
         for &(t, w) in &rules[u.div_ceil(2)] {
-            for i in 0..u {
-                s.factor[i] = s.zero[i] + (s.one[i] - s.zero[i]) * t;
-            }
-            s.prefix[0] = 1.0;
-            for i in 0..u {
-                s.prefix[i + 1] = s.prefix[i] * s.factor[i];
-            }
-            s.suffix[u] = 1.0;
-            for i in (0..u).rev() {
-                s.suffix[i] = s.suffix[i + 1] * s.factor[i];
-            }
+            s.factors_at(u, t);
             let vw = v * w;
             for i in 0..u {
                 let di = s.one[i] - s.zero[i];
