@@ -30,6 +30,11 @@ use ndarray::{Array3, Array4, ArrayView2};
 
 use edges::{tree_shap_lanes, EdgePlan, EdgeScratch, LANES};
 
+/// Rows per parallel task for interaction values: each row's output is (F+1)^2 per output,
+/// so tasks are smaller than for SHAP values. The same constant must size the chunks and
+/// locate their first row.
+const INTERACTION_BLOCK_ROWS: usize = 8;
+
 /// Tail rows (after the full lane groups) up to this many run one per single-lane group;
 /// more are padded into one more full group. A single-lane pass costs about a third of a
 /// full group's (measured on the benchmark models), so 1-2 rows go single.
@@ -511,7 +516,7 @@ impl Model {
             s.reserve(plan.max_unique);
             let rows = chunk.len() / per_row;
             let mut buf = std::mem::take(&mut s.rows);
-            self.load_rows(&x, block * BLOCK_ROWS, rows, &mut buf);
+            self.load_rows(&x, block * INTERACTION_BLOCK_ROWS, rows, &mut buf);
             let mut phi = vec![0.0; f];
             for r in 0..rows {
                 let row = &buf[r * f..(r + 1) * f];
@@ -543,7 +548,7 @@ impl Model {
             }
             s.rows = buf;
         };
-        run_blocks(&mut out, BLOCK_ROWS.min(8) * per_row, work);
+        run_blocks(&mut out, INTERACTION_BLOCK_ROWS * per_row, work);
         Array4::from_shape_vec((n, k, f1, f1), out).map_err(|e| Error::input(e.to_string()))
     }
 }
