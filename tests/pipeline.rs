@@ -453,3 +453,128 @@ fn hostile_inputs() {
         .collect();
     let _ = p.score(&garbage[..], Sinks::default());
 }
+
+/// `score_table` keeps exactly what a streaming run writes: its CSV equals the run's scored
+/// CSV byte for byte, its rejects equal the run's rejects, its numbers are the model's own.
+#[test]
+fn scored_table_equals_the_streaming_run() {
+    use churn_core::scored::CollectOptions;
+    let b = demo();
+    let text = messy_text(3_000);
+    let out = run(&b, text.as_bytes(), small(700, 0));
+    let mut progress = Vec::new();
+    let t = Pipeline::new(&b, small(700, 0))
+        .expect("pipeline")
+        .score_table(text.as_bytes(), &CollectOptions { cells: true }, &mut |p| {
+            progress.push(*p);
+            Flow::Continue
+        })
+        .expect("score_table");
+    assert_eq!(t.len() as u64, out.summary.rows_scored);
+    assert_eq!(t.rejected.len() as u64, out.summary.rows_rejected);
+    assert_eq!(progress.last().map(|p| p.rows_read), Some(3_000));
+    assert!(progress
+        .windows(2)
+        .all(|w| w[0].bytes_read < w[1].bytes_read));
+
+    let mut csv = Vec::new();
+    t.write_csv(&mut csv, None).expect("csv");
+    assert_eq!(
+        String::from_utf8(csv).expect("utf-8"),
+        String::from_utf8(out.csv.clone()).expect("utf-8")
+    );
+    let mut rejects = Vec::new();
+    t.write_rejects_csv(&mut rejects).expect("rejects");
+    assert_eq!(
+        String::from_utf8(rejects).expect("utf-8"),
+        String::from_utf8(out.rejects.clone()).expect("utf-8")
+    );
+
+    // Probabilities and SHAP values are the model's for the validated rows.
+    let p = b.model().predict(t.features.view()).expect("predict");
+    let phi = b.model().shap_values(t.features.view()).expect("shap");
+    for i in 0..t.len() {
+        assert_eq!(t.probabilities[i].to_bits(), p[[i, 0]].to_bits(), "row {i}");
+        for j in 0..t.shap.ncols() {
+            assert_eq!(t.shap[[i, j]].to_bits(), phi[[i, 0, j]].to_bits());
+        }
+    }
+    // Original cells line up with row numbers.
+    let table = Table::from_csv_str(&text).expect("table");
+    let cells = t.cells.as_ref().expect("cells kept");
+    for (i, &row) in t.rows.iter().enumerate().step_by(97) {
+        assert_eq!(&cells[i], &table.rows[(row - 1) as usize], "row {row}");
+    }
+    let rc = t.rejected_cells.as_ref().expect("cells kept");
+    assert_eq!(rc.len(), t.rejected.len());
+
+    // A selection writes those rows in that order; out of range is an input error.
+    let mut sel = Vec::new();
+    t.write_csv(&mut sel, Some(&[5, 2])).expect("selection");
+    let sel = String::from_utf8(sel).expect("utf-8");
+    let rows: Vec<&str> = sel
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or(""))
+        .collect();
+    assert_eq!(rows, [t.rows[5].to_string(), t.rows[2].to_string()]);
+    assert!(matches!(
+        t.write_csv(Vec::new(), Some(&[t.len()])),
+        Err(Error::Input { .. })
+    ));
+}
+
+#[test]
+fn scored_table_can_stop_early() {
+    use churn_core::scored::CollectOptions;
+    let b = demo();
+    let text = messy_text(2_000);
+    let t = Pipeline::new(&b, small(500, 1))
+        .expect("pipeline")
+        .score_table(text.as_bytes(), &CollectOptions::default(), &mut |_| {
+            Flow::Stop
+        })
+        .expect("score_table");
+    assert!(t.summary.stopped_early);
+    assert_eq!(t.summary.rows_read, 500);
+    assert_eq!((t.len() + t.rejected.len()) as u64, 500);
+    assert!(t.cells.is_none());
+}
+
+/// Cells that a spreadsheet would run as formulas come out inert in every CSV the pipeline
+/// writes (scored and rejects), and in the Excel export.
+#[test]
+fn formula_cells_are_neutralised_in_exports() {
+    let b = demo();
+    let text = "customerID,tenure,Contract,PaymentMethod\n\
+        =cmd|' /C calc'!A0,3,Month-to-month,@SUM(1+1)\n\
+        +HYPERLINK(\"http://x\"),,One year,Mailed check\n\
+        -5,12,Two year,=1+2\n";
+    let out = run(&b, text.as_bytes(), PipelineOptions::default());
+    let scored = String::from_utf8(out.csv).expect("utf-8");
+    let rejects = String::from_utf8(out.rejects).expect("utf-8");
+    let mut cells = Vec::new();
+    for text in [&scored, &rejects] {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        for rec in r.records() {
+            cells.extend(rec.expect("record").iter().map(str::to_string));
+        }
+    }
+    assert!(!cells.is_empty());
+    for c in &cells {
+        let first = c.chars().next();
+        let number = c.parse::<f64>().is_ok_and(f64::is_finite);
+        assert!(
+            number || !matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')),
+            "formula-like cell written: {c:?}"
+        );
+    }
+    let both = format!("{scored}{rejects}");
+    assert!(both.contains("'=cmd|"), "{both}");
+    assert!(both.contains("'+HYPERLINK"));
+    assert!(both.contains("'@SUM(1+1)") || !both.contains("SUM(1+1)"));
+    // A plain negative number is no formula and stays as it is.
+    assert!(scored.contains(",-5,") || rejects.contains(",-5,"));
+}

@@ -33,7 +33,7 @@ fn rows(model: &Model, values: &[f64]) -> Array2<f64> {
         v = vec![f64::NAN; f];
         v.extend(std::iter::repeat_n(0.0, f));
     }
-    while v.len() % f != 0 {
+    while !v.len().is_multiple_of(f) {
         v.push(f64::NAN);
     }
     if model.num_features() == 0 {

@@ -65,8 +65,11 @@ pub use vocabulary::{Concept, ConceptKind, ConceptMatch, HeaderKey, Vocabulary};
 // --- The main job (issue 5): streaming pipeline, risk tiers and reasons, outcome tracking.
 #[cfg(feature = "sqlite")]
 pub mod outcomes;
+pub mod export;
 pub mod pipeline;
 pub mod risk;
+pub mod scored;
 
 pub use pipeline::{Pipeline, PipelineOptions, RunSummary, ScoredChunk, Sinks};
 pub use risk::{Explainer, Explanation, Reason, TierCounts};
+pub use scored::{CollectOptions, ScoredTable};

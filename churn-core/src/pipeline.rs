@@ -60,6 +60,7 @@
 //! # Ok::<(), churn_core::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
@@ -71,6 +72,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{Bundle, RiskTiers};
 use crate::error::{Error, Result};
+use crate::export::{safe_cell, write_scored_record, ScoredRow, SCORED_CSV_HEADER};
 use crate::mapping::{map_columns, Mapping, Overrides};
 use crate::normalize::{self, NormalizeOptions};
 use crate::quality::{profile_chunk, QualityProfile, QualityReport, ReportOptions};
@@ -814,6 +816,9 @@ pub struct PipelineOptions {
     pub file_duplicates: bool,
     /// Row-level issues kept in [`RunSummary::issues`] (all are counted; default 200).
     pub max_issues: usize,
+    /// Hand each chunk's original cells to observers ([`ScoredChunk::table`]); off by default
+    /// because a copy of every cell is what a streaming run avoids keeping.
+    pub keep_cells: bool,
 }
 
 impl Default for PipelineOptions {
@@ -829,6 +834,7 @@ impl Default for PipelineOptions {
             normalize: NormalizeOptions::default(),
             file_duplicates: true,
             max_issues: 200,
+            keep_cells: false,
         }
     }
 }
@@ -1226,13 +1232,16 @@ pub struct ScoredChunk {
     pub tiers: Vec<usize>,
     /// SHAP values of each scored row (rows x (features + 1), last = bias), in margin units.
     pub shap: Array2<f64>,
-    explainer: Option<Arc<Explainer>>,
+    pub(crate) explainer: Option<Arc<Explainer>>,
     /// The rejected rows with their reasons.
     pub rejected: Vec<RejectedRow>,
     /// Lines where the rejected rows start.
     pub rejected_lines: Vec<u64>,
     /// Validation counts of this chunk.
     pub validation: ValidationSummary,
+    /// The chunk's rows as read (scored and rejected, numbered from `first_row`), when
+    /// [`PipelineOptions::keep_cells`] is set.
+    pub table: Option<Table>,
     issues: Vec<Issue>,
     profile: QualityProfile,
     timings: StageTimings,
@@ -1301,6 +1310,7 @@ struct Ctx<'a> {
     render_csv: bool,
     render_jsonl: bool,
     render_rejects: bool,
+    keep_cells: bool,
 }
 
 fn render_err(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -1418,41 +1428,16 @@ fn process_chunk(job: Job, ctx: &Ctx<'_>) -> Result<ScoredChunk> {
             t_reasons += sw.secs();
             let sw = Stopwatch::start();
             if let Some(w) = csv_w.as_mut() {
-                drivers.clear();
-                for (k, r) in e.raises.iter().chain(&e.lowers).enumerate() {
-                    if k > 0 {
-                        drivers.push(';');
-                    }
-                    let _ = write!(drivers, "{}:{:+.4}", r.feature, r.contribution);
-                }
-                let join = |rs: &[crate::risk::Reason]| {
-                    rs.iter()
-                        .map(|r| r.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                let label = ctx.labelled.then(|| v.labels[i]);
+                let row = ScoredRow {
+                    row: v.rows[i],
+                    line: lines[i],
+                    customer_id: v.customer_ids[i].as_deref(),
+                    probability: probabilities[i],
+                    tier: tier_name(tiers[i]),
+                    label,
                 };
-                let row = v.rows[i].to_string();
-                let line = lines[i].to_string();
-                let p = format!("{:.6}", probabilities[i]);
-                let (up, down) = (join(&e.raises), join(&e.lowers));
-                let mut record: Vec<&str> = vec![
-                    &row,
-                    &line,
-                    v.customer_ids[i].as_deref().unwrap_or(""),
-                    &p,
-                    tier_name(tiers[i]),
-                    &up,
-                    &down,
-                    &drivers,
-                ];
-                if ctx.labelled {
-                    record.push(match v.labels[i] {
-                        Some(l) if l >= 0.5 => "yes",
-                        Some(_) => "no",
-                        None => "",
-                    });
-                }
-                w.write_record(&record)
+                write_scored_record(w, &row, &e, &mut drivers)
                     .map_err(|e| render_err("scored CSV")(e.into()))?;
             }
             if ctx.render_jsonl {
@@ -1498,20 +1483,20 @@ fn process_chunk(job: Job, ctx: &Ctx<'_>) -> Result<ScoredChunk> {
             .from_writer(Vec::new());
         for (r, line) in v.rejected.iter().zip(&rejected_lines) {
             let codes: Vec<&str> = r.codes.iter().map(|c| c.as_str()).collect();
-            let mut record: Vec<&str> = Vec::new();
+            let mut record: Vec<Cow<'_, str>> = Vec::new();
             let row = r.row.to_string();
             let line = line.to_string();
             let codes = codes.join(";");
             let reasons = r.reasons.join("; ");
-            record.push(&row);
-            record.push(&line);
-            record.push(r.customer_id.as_deref().unwrap_or(""));
-            record.push(&codes);
-            record.push(&reasons);
+            record.push(Cow::Borrowed(&row));
+            record.push(Cow::Borrowed(&line));
+            record.push(safe_cell(r.customer_id.as_deref().unwrap_or("")));
+            record.push(Cow::Borrowed(&codes));
+            record.push(safe_cell(&reasons));
             if let Some(cells) = chunk.table.rows.get((r.row - first) as usize) {
-                record.extend(cells.iter().map(String::as_str));
+                record.extend(cells.iter().map(|c| safe_cell(c)));
             }
-            w.write_record(&record)
+            w.write_record(record.iter().map(|c| c.as_bytes()))
                 .map_err(|e| render_err("rejects CSV")(e.into()))?;
         }
         rejects_out = w
@@ -1520,9 +1505,10 @@ fn process_chunk(job: Job, ctx: &Ctx<'_>) -> Result<ScoredChunk> {
     }
     t.write += sw.secs();
 
+    let rows_read = chunk.table.num_rows();
     Ok(ScoredChunk {
         first_row: first,
-        rows_read: chunk.table.num_rows(),
+        rows_read,
         bytes_read: chunk.bytes_read,
         rows: v.rows,
         lines,
@@ -1536,6 +1522,7 @@ fn process_chunk(job: Job, ctx: &Ctx<'_>) -> Result<ScoredChunk> {
         rejected: v.rejected,
         rejected_lines,
         validation: v.summary,
+        table: ctx.keep_cells.then_some(chunk.table),
         issues: v.issues,
         profile,
         timings: t,
@@ -1608,6 +1595,23 @@ impl<'b> Pipeline<'b> {
             options,
             tiers: tiers_of(bundle),
         })
+    }
+
+    /// This pipeline with [`PipelineOptions::keep_cells`] set as given.
+    pub(crate) fn keeping_cells(&self, keep: bool) -> Pipeline<'b> {
+        Pipeline {
+            bundle: self.bundle,
+            options: PipelineOptions {
+                keep_cells: keep,
+                ..self.options.clone()
+            },
+            tiers: self.tiers.clone(),
+        }
+    }
+
+    /// The bundle this pipeline scores with.
+    pub(crate) fn bundle(&self) -> &'b Bundle {
+        self.bundle
     }
 
     /// The tiers this pipeline scores with.
@@ -1793,9 +1797,7 @@ impl<'b> Pipeline<'b> {
         let sw = Stopwatch::start();
         if score {
             if let Some(w) = sinks.scored_csv.as_mut() {
-                let mut h = String::from(
-                    "row,line,customer_id,churn_probability,risk_tier,raises_risk,lowers_risk,top_drivers",
-                );
+                let mut h = SCORED_CSV_HEADER.join(",");
                 if labelled {
                     h.push_str(",churned");
                 }
@@ -1809,15 +1811,17 @@ impl<'b> Pipeline<'b> {
                 .has_headers(false)
                 .flexible(true)
                 .from_writer(Vec::new());
-            let mut h: Vec<&str> = vec![
+            let mut h: Vec<Cow<'_, str>> = [
                 "row",
                 "line",
                 "customer_id",
                 "reject_codes",
                 "reject_reasons",
-            ];
-            h.extend(reader.headers().iter().map(String::as_str));
-            cw.write_record(&h)
+            ]
+            .map(Cow::Borrowed)
+            .into();
+            h.extend(reader.headers().iter().map(|c| safe_cell(c)));
+            cw.write_record(h.iter().map(|c| c.as_bytes()))
                 .map_err(|e| render_err("rejects CSV")(e.into()))?;
             let bytes = cw
                 .into_inner()
@@ -1844,6 +1848,7 @@ impl<'b> Pipeline<'b> {
             render_csv: sinks.scored_csv.is_some(),
             render_jsonl: sinks.scored_jsonl.is_some(),
             render_rejects: sinks.rejects_csv.is_some(),
+            keep_cells: opts.keep_cells,
         };
         let id_column = schema.identifier().and_then(|f| mapping.column_of(&f.name));
         let mut tracker = IdTracker {

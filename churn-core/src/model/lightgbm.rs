@@ -217,7 +217,7 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
         None => vec![FeatureKind::Numeric; num_features],
     };
 
-    if trees.len() % num_outputs != 0 {
+    if !trees.len().is_multiple_of(num_outputs) {
         return Err(Error::model(
             header.at("num_tree_per_iteration"),
             format!(
