@@ -7,7 +7,7 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{Error, Result};
-use crate::model::tree::Tree;
+use crate::model::tree::{packed, Packed, Tree};
 use crate::model::{apply_transform, Format, Model};
 
 /// Rows per block: small enough for the block's features and outputs to sit in L1/L2.
@@ -18,21 +18,65 @@ pub(crate) const BLOCK_ROWS: usize = 64;
 const LOCKSTEP_ROWS: usize = 8;
 const LOCKSTEP_TREES: usize = 4;
 
-/// Descends `N` (tree, row) pairs together and returns their leaf values. Interleaving
+/// Descends one row through `N` trees together and returns their leaf values. Interleaving
 /// independent descents lets the CPU overlap their memory loads and branch resolutions.
 #[inline]
-fn lockstep<const N: usize>(trees: [&Tree; N], rows: [&[f64]; N]) -> [f64; N] {
-    if !trees.iter().all(|t| t.balanced) {
-        return std::array::from_fn(|i| trees[i].predict_value(rows[i]));
+fn trees_lockstep<const N: usize>(trees: [&Tree; N], row: &[f64]) -> [f64; N] {
+    if !trees.iter().all(|t| t.balanced && t.plain) {
+        return std::array::from_fn(|i| trees[i].predict_value(row));
     }
+    let packed: [&[Packed]; N] = std::array::from_fn(|i| &trees[i].packed[..]);
     let mut node = [0usize; N];
     let depth = trees.iter().map(|t| t.depth).max().unwrap_or(0);
     for _ in 0..depth {
         for i in 0..N {
-            node[i] = trees[i].step(node[i], rows[i]);
+            let p = packed[i][node[i]];
+            let x = row[(p.meta & packed::FEATURE_MASK) as usize];
+            let left = (x <= p.value) | (x.is_nan() & (p.meta & packed::NAN_LEFT != 0));
+            node[i] = if left { node[i] + 1 } else { p.right as usize };
         }
     }
-    std::array::from_fn(|i| trees[i].packed[node[i]].value)
+    std::array::from_fn(|i| trees[i].value[node[i]])
+}
+
+/// Leaf values of `N` consecutive rows (row-major in `rows`, `f` values each, the first at
+/// row `r0`) in one tree. The tree's arrays and the rows' offsets are hoisted out of the
+/// descent, which is what keeps a step at a handful of instructions.
+#[inline]
+fn rows_lockstep<const N: usize>(tree: &Tree, rows: &[f64], f: usize, r0: usize) -> [f64; N] {
+    if !tree.balanced {
+        return std::array::from_fn(|i| tree.predict_value(&rows[(r0 + i) * f..(r0 + i + 1) * f]));
+    }
+    if tree.plain {
+        rows_lockstep_impl::<N, true>(tree, rows, f, r0)
+    } else {
+        rows_lockstep_impl::<N, false>(tree, rows, f, r0)
+    }
+}
+
+#[inline(always)]
+fn rows_lockstep_impl<const N: usize, const PLAIN: bool>(
+    tree: &Tree,
+    rows: &[f64],
+    f: usize,
+    r0: usize,
+) -> [f64; N] {
+    let packed = &tree.packed[..];
+    let base: [usize; N] = std::array::from_fn(|i| (r0 + i) * f);
+    let mut node = [0usize; N];
+    for _ in 0..tree.depth {
+        for i in 0..N {
+            let p = packed[node[i]];
+            let x = rows[base[i] + (p.meta & packed::FEATURE_MASK) as usize];
+            let left = if PLAIN || p.meta & packed::SLOW == 0 {
+                (x <= p.value) | (x.is_nan() & (p.meta & packed::NAN_LEFT != 0))
+            } else {
+                tree.goes_left(node[i], x)
+            };
+            node[i] = if left { node[i] + 1 } else { p.right as usize };
+        }
+    }
+    std::array::from_fn(|i| tree.value[node[i]])
 }
 
 /// A number type accepted as model input: `f32` or `f64`. NaN means missing.
@@ -111,8 +155,7 @@ impl Model {
                 let g = self.tree_group[t] as usize;
                 let mut r = 0;
                 while r + LOCKSTEP_ROWS <= n {
-                    let vals: [f64; LOCKSTEP_ROWS] =
-                        lockstep([tree; LOCKSTEP_ROWS], std::array::from_fn(|i| row(r + i)));
+                    let vals: [f64; LOCKSTEP_ROWS] = rows_lockstep(tree, rows, f, r);
                     for (i, v) in vals.into_iter().enumerate() {
                         add(&mut out[(r + i) * k + g], t, v);
                     }
@@ -130,7 +173,7 @@ impl Model {
                 while t + LOCKSTEP_TREES <= self.trees.len() {
                     let trees: [&Tree; LOCKSTEP_TREES] =
                         std::array::from_fn(|i| &self.trees[t + i]);
-                    let vals = lockstep(trees, [x; LOCKSTEP_TREES]);
+                    let vals = trees_lockstep(trees, x);
                     for (i, v) in vals.into_iter().enumerate() {
                         add(&mut out[r * k + self.tree_group[t + i] as usize], t + i, v);
                     }

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use ndarray::Array2;
 
 use crate::error::{Error, Result};
-use crate::export::{label_cell, safe_cell, write_scored_record, ScoredRow, SCORED_CSV_HEADER};
+use crate::export::{safe_cell, write_scored_record, ScoredRow, SCORED_CSV_HEADER};
 use crate::pipeline::{Flow, Pipeline, RunSummary, Sinks};
 use crate::risk::{Explainer, Explanation};
 use crate::validate::RejectedRow;
@@ -487,6 +487,7 @@ impl ScoredTable {
     /// ```
     #[cfg(feature = "xlsx")]
     pub fn to_xlsx(&self, indices: Option<&[usize]>) -> Result<Vec<u8>> {
+        use crate::export::label_cell;
         use rust_xlsxwriter::{Format, Workbook};
         let selection = self.selection(indices)?;
         // A sheet holds 1,048,576 rows, one of them the header.

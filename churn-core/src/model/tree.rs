@@ -77,11 +77,14 @@ pub struct Tree {
     /// testing for a leaf at every level (measured: XGBoost depth-limited trees gain ~30%,
     /// LightGBM leaf-wise trees lose).
     pub(crate) balanced: bool,
+    /// No node needs the full decision ([`packed::SLOW`]): descents can skip that test.
+    pub(crate) plain: bool,
 }
 
 /// A node packed for descent. In pre-order the left child is the next node, so only the right
 /// child is stored. `meta` holds the feature (low 24 bits) and [`packed`] flags (high 8 bits);
-/// `value` is the threshold of a split or the output of a leaf.
+/// `value` is the threshold of a split. A leaf has threshold NaN and itself as right child, so
+/// a step from a leaf stays there without a test (its output is in [`Tree::value`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Packed {
     pub value: f64,
@@ -201,6 +204,7 @@ impl RawTree {
             depth: max_depth,
             packed: Vec::new(),
             balanced: false,
+            plain: false,
         };
         let mut set_map: Vec<u32> = vec![LEAF; self.cat_sets.len()];
         for &node in &order {
@@ -277,6 +281,7 @@ impl RawTree {
             }
         }
         out.packed = out.pack();
+        out.plain = out.packed.iter().all(|p| p.meta & packed::SLOW == 0);
         let (mut leaves, mut depth_sum) = (0usize, 0usize);
         for (i, &node) in order.iter().enumerate() {
             if self.left[node] < 0 {
@@ -294,10 +299,10 @@ impl Tree {
         (0..self.num_nodes())
             .map(|n| {
                 if self.is_leaf(n) {
-                    // A leaf points to itself, so a fixed number of steps (the depth) can run
-                    // without testing for leaves.
+                    // A leaf points to itself and no value compares <= NaN, so a fixed number
+                    // of steps (the depth) can run without testing for leaves.
                     return Packed {
-                        value: self.value[n],
+                        value: f64::NAN,
                         meta: packed::LEAF,
                         right: n as u32,
                     };
@@ -334,7 +339,7 @@ impl Tree {
         } else {
             self.goes_left(n, x)
         };
-        if left && p.meta & packed::LEAF == 0 {
+        if left {
             n + 1
         } else {
             p.right as usize
@@ -355,7 +360,7 @@ impl Tree {
                 n = self.step(n, row);
             }
         }
-        self.packed[n].value
+        self.value[n]
     }
 
     /// Number of (reachable) nodes.
