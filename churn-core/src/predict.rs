@@ -22,18 +22,23 @@ const LOCKSTEP_TREES: usize = 4;
 /// independent descents lets the CPU overlap their memory loads and branch resolutions.
 #[inline]
 fn trees_lockstep<const N: usize>(trees: [&Tree; N], row: &[f64]) -> [f64; N] {
-    if !trees.iter().all(|t| t.balanced && t.plain) {
+    if !trees.iter().all(|t| t.plain) {
         return std::array::from_fn(|i| trees[i].predict_value(row));
     }
     let packed: [&[Packed]; N] = std::array::from_fn(|i| &trees[i].packed[..]);
     let mut node = [0usize; N];
     let depth = trees.iter().map(|t| t.depth).max().unwrap_or(0);
     for _ in 0..depth {
+        let mut at_leaves = true;
         for i in 0..N {
             let p = packed[i][node[i]];
+            at_leaves &= p.meta & packed::LEAF != 0;
             let x = row[(p.meta & packed::FEATURE_MASK) as usize];
             let left = (x <= p.value) | (x.is_nan() & (p.meta & packed::NAN_LEFT != 0));
             node[i] = if left { node[i] + 1 } else { p.right as usize };
+        }
+        if at_leaves {
+            break;
         }
     }
     std::array::from_fn(|i| trees[i].value[node[i]])
@@ -44,9 +49,6 @@ fn trees_lockstep<const N: usize>(trees: [&Tree; N], row: &[f64]) -> [f64; N] {
 /// descent, which is what keeps a step at a handful of instructions.
 #[inline]
 fn rows_lockstep<const N: usize>(tree: &Tree, rows: &[f64], f: usize, r0: usize) -> [f64; N] {
-    if !tree.balanced {
-        return std::array::from_fn(|i| tree.predict_value(&rows[(r0 + i) * f..(r0 + i + 1) * f]));
-    }
     if tree.plain {
         rows_lockstep_impl::<N, true>(tree, rows, f, r0)
     } else {
@@ -64,9 +66,13 @@ fn rows_lockstep_impl<const N: usize, const PLAIN: bool>(
     let packed = &tree.packed[..];
     let base: [usize; N] = std::array::from_fn(|i| (r0 + i) * f);
     let mut node = [0usize; N];
+    // At most `depth` steps; a tree whose leaves sit at many depths (LightGBM's leaf-wise
+    // trees) stops once a step finds every row already at a leaf.
     for _ in 0..tree.depth {
+        let mut at_leaves = true;
         for i in 0..N {
             let p = packed[node[i]];
+            at_leaves &= p.meta & packed::LEAF != 0;
             let x = rows[base[i] + (p.meta & packed::FEATURE_MASK) as usize];
             let left = if PLAIN || p.meta & packed::SLOW == 0 {
                 (x <= p.value) | (x.is_nan() & (p.meta & packed::NAN_LEFT != 0))
@@ -74,6 +80,9 @@ fn rows_lockstep_impl<const N: usize, const PLAIN: bool>(
                 tree.goes_left(node[i], x)
             };
             node[i] = if left { node[i] + 1 } else { p.right as usize };
+        }
+        if at_leaves {
+            break;
         }
     }
     std::array::from_fn(|i| tree.value[node[i]])
