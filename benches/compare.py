@@ -433,6 +433,37 @@ def shap_methods(key, info, names, X):
 LOAD_AT_START = os.getloadavg() if hasattr(os, "getloadavg") else None
 
 
+def lleaves_predict(key, info, Xp, cfg, record):
+    """lleaves (LLVM-compiled LightGBM) in its own interpreter: see benches/lleaves_predict.py."""
+    import subprocess
+    import tempfile
+
+    py = os.environ["CHURNLENS_LLEAVES_PYTHON"]
+    cache = OUT_DIR / f"lleaves_{key}.o"
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        xp = Path(tmp) / "x.npy"
+        np.save(xp, Xp)
+        for t in THREADS:
+            try:
+                out = subprocess.run(
+                    [py, str(ROOT / "benches" / "lleaves_predict.py"), str(info["path"]), str(xp),
+                     str(cache), str(t), str(cfg["target"] * cfg["repeats"])],
+                    check=True, capture_output=True, text=True, timeout=1800,
+                ).stdout
+                r = json.loads(out.strip().splitlines()[-1])
+            except Exception as e:  # noqa: BLE001  (an optional peer that fails is skipped)
+                record(model=key, task="predict", method="lleaves (compiled)", threads=t,
+                       status=f"skipped: {type(e).__name__}")
+                print(f"  {'lleaves (compiled)':<26} {t:>3} {'failed':>10}         {type(e).__name__}")
+                return
+            record(model=key, task="predict", method="lleaves (compiled)", threads=t,
+                   rows_per_s=r["rows_per_s"], rows=r["rows"], seconds=r["seconds"],
+                   max_abs_diff=r["max_abs_diff"], compile_seconds=r["compile_s"], status="ok")
+            print(f"  {'lleaves (compiled)':<26} {t:>3} {fmt_rate(r['rows_per_s']):>10} {r['rows']:>6}  "
+                  f"{r['max_abs_diff']:>20.3g}  (compile {r['compile_s']:.0f}s, cached after the first)")
+
+
 def machine():
     cpu = platform.processor()
     try:
@@ -573,6 +604,8 @@ def main():
                 record(model=key, task="predict", method=name, threads=t, rows_per_s=rate, rows=rows,
                        seconds=sec, max_abs_diff=diff, status="ok")
                 print(f"  {name:<26} {t:>3} {fmt_rate(rate):>10} {rows:>6}  {diff:>20.3g}")
+        if info["lib"] == "lightgbm" and os.environ.get("CHURNLENS_LLEAVES_PYTHON"):
+            lleaves_predict(key, info, Xp, cfg, record)
 
         # single-row latency
         x1 = np.ascontiguousarray(X_eval[5:6])
@@ -619,6 +652,11 @@ def main():
             a, b = get(key, "predict", "churnlens", t), get(key, "predict", npred, t)
             lines.append(f"| {key} | predict rows/s vs {npred.split()[1]} | {t} | {fmt_rate(a)} | {fmt_rate(b)} | "
                          f"{a / b:.1f}x |" if a and b else f"| {key} | predict | {t} | - | - | - |")
+        for t in THREADS:
+            a, b = get(key, "predict", "churnlens", t), get(key, "predict", "lleaves (compiled)", t)
+            if a and b:
+                lines.append(f"| {key} | predict rows/s vs lleaves (compiled) | {t} | {fmt_rate(a)} | {fmt_rate(b)} | "
+                             f"{a / b:.2f}x |")
         for task in ("predict", "shap"):
             a = get(key, f"latency_{task}_1row", "churnlens", 1, "microseconds")
             b = get(key, f"latency_{task}_1row", lib, 1, "microseconds")
