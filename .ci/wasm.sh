@@ -34,6 +34,9 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 echo "--- package build (web + bundler)"
 CHURNLENS_WASM_TARGET_DIR="$CARGO_TARGET_DIR" bash bindings/wasm/build.sh
 
+# test/intake.test.mjs reads the Node suite's CLI fixtures (bindings/node/test/fixtures) and,
+# when the Node addon is built (node.sh runs first in .ci/run), checks that both packages give
+# the same bytes and bits.
 echo "--- node --test on the built package"
 cd bindings/wasm
 npm ci --no-audit --no-fund --loglevel=error   # typescript, for the type-check test

@@ -835,4 +835,13 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Bundle = nativeBinding.Bundle
 module.exports.Model = nativeBinding.Model
+module.exports.ScoredTable = nativeBinding.ScoredTable
+module.exports.mapColumns = nativeBinding.mapColumns
+module.exports.qualityReport = nativeBinding.qualityReport
+module.exports.qualityReportAsync = nativeBinding.qualityReportAsync
+module.exports.scoreCsv = nativeBinding.scoreCsv
+module.exports.scoreCsvAsync = nativeBinding.scoreCsvAsync
+module.exports.validate = nativeBinding.validate
+module.exports.validateAsync = nativeBinding.validateAsync

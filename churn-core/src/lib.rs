@@ -67,6 +67,7 @@ pub use vocabulary::{Concept, ConceptKind, ConceptMatch, HeaderKey, Vocabulary};
 pub mod outcomes;
 pub mod export;
 pub mod pipeline;
+pub mod records;
 pub mod risk;
 pub mod scored;
 

@@ -1,7 +1,10 @@
 //! Node.js binding of churnlens (npm package `churnlens`), built with napi-rs.
 //!
-//! Each method converts its arguments, calls `churn_core` once and converts the result or the
-//! error; the numbers are the core's, bit for bit. Results are flat row-major `Float64Array`s:
+//! Each function converts its arguments, calls `churn_core` once and converts the result or the
+//! error; the numbers are the core's, bit for bit. The shapes shared with the WASM package
+//! (flat buffers, records, options, plain-object results) are handled by
+//! `churn_core::records`, so this file only converts JS values. Results of `Model` methods are
+//! flat row-major `Float64Array`s:
 //!
 //! | method                  | length                             |
 //! |-------------------------|------------------------------------|
@@ -10,17 +13,21 @@
 //! | `shapValues`            | rows x outputs x (features + 1)    |
 //! | `shapInteractionValues` | rows x outputs x (features + 1)^2  |
 //!
+//! The intake and scoring API (`Bundle`, `mapColumns`, `validate`, `qualityReport`,
+//! `scoreCsv`, `ScoredTable`) is in `intake.rs`.
+//!
 //! Errors are JS `Error`s whose `code` is the core's error kind (`"io"`, `"unknown_format"`,
-//! `"json"`, `"ubjson"`, `"model"`, `"unsupported"`, `"input"`).
+//! `"json"`, `"ubjson"`, `"model"`, `"unsupported"`, `"input"`, `"csv"`, `"encoding"`,
+//! `"override"`, `"bundle"`, `"schema"`, `"write"`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use churn_core::ndarray::{ArrayBase, ArrayView2, Dimension, OwnedRepr};
-use churn_core::FeatureValue;
+use churn_core::records::{self, Output, RecordValue, RecordsBuilder};
 use napi::bindgen_prelude::*;
 use napi::{JsValue, Unknown, ValueType};
 use napi_derive::napi;
+
+mod intake;
 
 /// A JS `Error` with `code` set, built on the JS thread so that promises reject with it too.
 fn js_error(env: &Env, code: &str, message: String) -> Error {
@@ -37,12 +44,7 @@ fn core_error(env: &Env, err: churn_core::Error) -> Error {
 }
 
 fn input_error(env: &Env, message: String) -> Error {
-    js_error(env, "input", message)
-}
-
-/// The same message the core gives, for checks made before calling it.
-fn invalid_input(reason: impl std::fmt::Display) -> String {
-    format!("invalid input: {reason}")
+    js_error(env, "input", format!("invalid input: {message}"))
 }
 
 /// Options of `predict` / `predictAsync`.
@@ -54,178 +56,51 @@ pub struct PredictOptions {
     pub output: Option<String>,
 }
 
-/// What to compute; one enum so that sync and async share the dispatch.
-#[derive(Clone, Copy)]
-enum Op {
-    Predict,
-    Margin,
-    Shap,
-    Interactions,
+fn parse_output(options: Option<PredictOptions>) -> churn_core::Result<Output> {
+    Output::parse_prediction(options.and_then(|o| o.output).as_deref())
 }
 
-fn parse_output(options: Option<PredictOptions>) -> std::result::Result<Op, String> {
-    match options.and_then(|o| o.output).as_deref() {
-        None | Some("probability") => Ok(Op::Predict),
-        Some("margin") => Ok(Op::Margin),
-        Some(other) => Err(invalid_input(format!(
-            "output must be \"probability\" or \"margin\", not {other:?}"
-        ))),
-    }
-}
-
-fn run<T: FeatureValue>(
-    model: &churn_core::Model,
-    op: Op,
-    x: ArrayView2<'_, T>,
-) -> churn_core::Result<Vec<f64>> {
-    fn flat<D: Dimension>(a: ArrayBase<OwnedRepr<f64>, D>) -> Vec<f64> {
-        // Arrays built by the core are in standard (row-major) layout, offset 0.
-        debug_assert!(a.is_standard_layout());
-        a.into_raw_vec_and_offset().0
-    }
-    Ok(match op {
-        Op::Predict => flat(model.predict(x)?),
-        Op::Margin => flat(model.predict_margin(x)?),
-        Op::Shap => flat(model.shap_values(x)?),
-        Op::Interactions => flat(model.shap_interaction_values(x)?),
-    })
-}
-
-/// Rows of a flat row-major buffer of `len` numbers, checked against `rows` when given.
-fn row_count(
-    model: &churn_core::Model,
-    len: usize,
-    rows: Option<u32>,
-) -> std::result::Result<usize, String> {
-    let f = model.num_features();
-    match rows {
-        Some(r) => {
-            let r = r as usize;
-            if r.checked_mul(f) != Some(len) {
-                return Err(invalid_input(format!(
-                    "the data has {len} values but {r} rows x {f} features need {}",
-                    r.saturating_mul(f)
-                )));
-            }
-            Ok(r)
-        }
-        None if f == 0 => Err(invalid_input(
-            "the model has no features: pass the number of rows",
-        )),
-        None => {
-            if !len.is_multiple_of(f) {
-                return Err(invalid_input(format!(
-                    "the data has {len} values, not a multiple of the model's {f} features"
-                )));
-            }
-            Ok(len / f)
-        }
-    }
-}
-
-fn view<'a, T>(
-    model: &churn_core::Model,
-    data: &'a [T],
-    rows: Option<u32>,
-) -> std::result::Result<ArrayView2<'a, T>, String> {
-    let n = row_count(model, data.len(), rows)?;
-    ArrayView2::from_shape((n, model.num_features()), data).map_err(invalid_input)
-}
-
-/// Plain objects `{feature: value}` to a row-major matrix. A key that is not a feature of the
-/// model is an error (it is usually a typo); an absent key, `null`, `undefined` and `NaN` are
-/// missing values; booleans are 1 and 0.
+/// Plain objects `{feature: value}` to a row-major matrix (the rules are the core's:
+/// `churn_core::records::RecordsBuilder`).
 fn records_to_matrix(
     env: &Env,
     model: &churn_core::Model,
     records: &Array<'_>,
+    rows: Option<u32>,
 ) -> Result<(Vec<f64>, usize)> {
-    let names = model.feature_names();
-    let index: HashMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
-    let f = names.len();
-    let n = records.len() as usize;
-    let mut out = vec![f64::NAN; n * f];
-    for r in 0..n {
-        let record: Object = match records.get::<Unknown>(r as u32)? {
+    let fail = |e: churn_core::Error| core_error(env, e);
+    let mut b = RecordsBuilder::new(model.feature_names());
+    for r in 0..records.len() {
+        let record: Object = match records.get::<Unknown>(r)? {
             Some(v) if v.get_type()? == ValueType::Object => unsafe { v.cast::<Object>()? },
-            _ => {
-                return Err(input_error(
-                    env,
-                    invalid_input(format!("record {r} is not an object")),
-                ))
-            }
+            _ => return Err(fail(b.not_a_record(r as usize))),
         };
-        let row = &mut out[r * f..(r + 1) * f];
+        b.begin_record();
         for key in Object::keys(&record)? {
-            let Some(&j) = index.get(key.as_str()) else {
-                return Err(input_error(
-                    env,
-                    invalid_input(format!(
-                        "record {r} has the key {key:?}, which is not a feature of the model \
-                         (features: {})",
-                        preview(names)
-                    )),
-                ));
-            };
             let Some(value) = record.get::<Unknown>(&key)? else {
                 continue;
             };
-            row[j] = match value.get_type()? {
-                ValueType::Number => unsafe { value.cast::<f64>()? },
-                ValueType::Boolean => {
-                    if unsafe { value.cast::<bool>()? } {
-                        1.0
-                    } else {
-                        0.0
-                    }
-                }
-                ValueType::Null | ValueType::Undefined => f64::NAN,
-                other => {
-                    return Err(input_error(
-                        env,
-                        invalid_input(format!(
-                            "record {r}, feature {key:?}: expected a number, boolean or null, \
-                             got a {}",
-                            type_name(other)
-                        )),
-                    ))
-                }
+            let v = match value.get_type()? {
+                ValueType::Number => RecordValue::Number(unsafe { value.cast::<f64>()? }),
+                ValueType::Boolean => RecordValue::Bool(unsafe { value.cast::<bool>()? }),
+                ValueType::Null | ValueType::Undefined => RecordValue::Missing,
+                other => RecordValue::Other(type_name(other)),
             };
+            b.set(&key, v).map_err(fail)?;
         }
     }
-    Ok((out, n))
-}
-
-fn check_record_rows(env: &Env, rows: Option<u32>, n: usize) -> Result<()> {
-    match rows {
-        Some(r) if r as usize != n => Err(input_error(
-            env,
-            invalid_input(format!("rows is {r} but {n} records were given")),
-        )),
-        _ => Ok(()),
-    }
+    b.finish(rows.map(|r| r as usize)).map_err(fail)
 }
 
 fn type_name(t: ValueType) -> &'static str {
     match t {
         ValueType::String => "string",
+        ValueType::Number => "number",
+        ValueType::Boolean => "boolean",
         ValueType::Object => "object",
         ValueType::Function => "function",
         ValueType::Symbol => "symbol",
         _ => "value of another type",
-    }
-}
-
-fn preview(names: &[String]) -> String {
-    let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
-    if names.len() > shown.len() {
-        format!("{}, ... ({} in all)", shown.join(", "), names.len())
-    } else {
-        shown.join(", ")
     }
 }
 
@@ -245,7 +120,7 @@ enum Owned {
 /// arguments, which throw `InvalidArg` synchronously).
 pub struct Compute {
     model: Arc<churn_core::Model>,
-    op: Op,
+    output: Output,
     data: Option<Owned>,
     failure: Option<Error>,
     error: Option<churn_core::Error>,
@@ -256,19 +131,11 @@ impl Task for Compute {
     type JsValue = Float64Array;
 
     fn compute(&mut self) -> Result<Vec<f64>> {
-        let f = self.model.num_features();
+        let (m, out) = (&self.model, self.output);
         let result = match &self.data {
             None => return Err(Error::new(Status::InvalidArg, "invalid arguments")),
-            Some(Owned::F64(v, n)) => run(
-                &self.model,
-                self.op,
-                ArrayView2::from_shape((*n, f), v).expect("shape checked"),
-            ),
-            Some(Owned::F32(v, n)) => run(
-                &self.model,
-                self.op,
-                ArrayView2::from_shape((*n, f), v).expect("shape checked"),
-            ),
+            Some(Owned::F64(v, n)) => records::compute(m, out, v, Some(*n)),
+            Some(Owned::F32(v, n)) => records::compute(m, out, v, Some(*n)),
         };
         result.map_err(|e| {
             let message = e.to_string();
@@ -294,7 +161,7 @@ impl Task for Compute {
 /// methods run on the libuv thread pool.
 #[napi]
 pub struct Model {
-    inner: Arc<churn_core::Model>,
+    pub(crate) inner: Arc<churn_core::Model>,
 }
 
 #[napi]
@@ -359,19 +226,21 @@ impl Model {
         Float64Array::new(self.inner.expected_value())
     }
 
-    fn compute(&self, env: &Env, op: Op, data: Data, rows: Option<u32>) -> Result<Float64Array> {
+    fn compute(
+        &self,
+        env: &Env,
+        output: Output,
+        data: Data,
+        rows: Option<u32>,
+    ) -> Result<Float64Array> {
         let m = &self.inner;
+        let rows = rows.map(|r| r as usize);
         let result = match data {
-            Either3::A(v) => run(m, op, view(m, v, rows).map_err(|e| input_error(env, e))?),
-            Either3::B(v) => run(m, op, view(m, v, rows).map_err(|e| input_error(env, e))?),
-            Either3::C(records) => {
-                let (x, n) = records_to_matrix(env, m, &records)?;
-                check_record_rows(env, rows, n)?;
-                run(
-                    m,
-                    op,
-                    view(m, &x, Some(n as u32)).map_err(|e| input_error(env, e))?,
-                )
+            Either3::A(v) => records::compute(m, output, v, rows),
+            Either3::B(v) => records::compute(m, output, v, rows),
+            Either3::C(list) => {
+                let (x, n) = records_to_matrix(env, m, &list, rows.map(|r| r as u32))?;
+                records::compute(m, output, &x, Some(n))
             }
         };
         result
@@ -382,38 +251,32 @@ impl Model {
     fn task(
         &self,
         env: &Env,
-        op: std::result::Result<Op, String>,
+        output: churn_core::Result<Output>,
         data: Data,
         rows: Option<u32>,
     ) -> AsyncTask<Compute> {
         let m = &self.inner;
-        let owned = || -> Result<Owned> {
-            if let Err(e) = &op {
-                return Err(input_error(env, e.clone()));
-            }
-            Ok(match data {
-                Either3::A(v) => Owned::F64(
-                    v.to_vec(),
-                    row_count(m, v.len(), rows).map_err(|e| input_error(env, e))?,
-                ),
-                Either3::B(v) => Owned::F32(
-                    v.to_vec(),
-                    row_count(m, v.len(), rows).map_err(|e| input_error(env, e))?,
-                ),
-                Either3::C(records) => {
-                    let (x, n) = records_to_matrix(env, m, &records)?;
-                    check_record_rows(env, rows, n)?;
+        let fail = |e: churn_core::Error| core_error(env, e);
+        let owned = |output: churn_core::Result<Output>| -> Result<(Output, Owned)> {
+            let output = output.map_err(fail)?;
+            let n = |len: usize| records::row_count(m, len, rows.map(|r| r as usize)).map_err(fail);
+            let data = match data {
+                Either3::A(v) => Owned::F64(v.to_vec(), n(v.len())?),
+                Either3::B(v) => Owned::F32(v.to_vec(), n(v.len())?),
+                Either3::C(list) => {
+                    let (x, n) = records_to_matrix(env, m, &list, rows)?;
                     Owned::F64(x, n)
                 }
-            })
+            };
+            Ok((output, data))
         };
-        let (data, failure) = match owned() {
-            Ok(d) => (Some(d), None),
-            Err(e) => (None, Some(e)),
+        let (output, data, failure) = match owned(output) {
+            Ok((o, d)) => (o, Some(d), None),
+            Err(e) => (Output::Probability, None, Some(e)),
         };
         AsyncTask::new(Compute {
             model: Arc::clone(m),
-            op: op.unwrap_or(Op::Predict),
+            output,
             data,
             failure,
             error: None,
@@ -436,8 +299,8 @@ impl Model {
         rows: Option<u32>,
         options: Option<PredictOptions>,
     ) -> Result<Float64Array> {
-        let op = parse_output(options).map_err(|e| input_error(&env, e))?;
-        self.compute(&env, op, data, rows)
+        let output = parse_output(options).map_err(|e| core_error(&env, e))?;
+        self.compute(&env, output, data, rows)
     }
 
     /// Raw scores (margins) before the output transform, `rows x outputs` row-major.
@@ -445,7 +308,7 @@ impl Model {
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null"
     )]
     pub fn predict_margin(&self, env: Env, data: Data, rows: Option<u32>) -> Result<Float64Array> {
-        self.compute(&env, Op::Margin, data, rows)
+        self.compute(&env, Output::Margin, data, rows)
     }
 
     /// Exact TreeSHAP values, `rows x outputs x (numFeatures + 1)` row-major; the last entry of
@@ -454,7 +317,7 @@ impl Model {
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null"
     )]
     pub fn shap_values(&self, env: Env, data: Data, rows: Option<u32>) -> Result<Float64Array> {
-        self.compute(&env, Op::Shap, data, rows)
+        self.compute(&env, Output::Shap, data, rows)
     }
 
     /// Exact SHAP interaction values, `rows x outputs x (numFeatures + 1) x (numFeatures + 1)`
@@ -468,7 +331,7 @@ impl Model {
         data: Data,
         rows: Option<u32>,
     ) -> Result<Float64Array> {
-        self.compute(&env, Op::Interactions, data, rows)
+        self.compute(&env, Output::Interactions, data, rows)
     }
 
     /// `predict` on the libuv thread pool (the input is copied first).
@@ -497,7 +360,7 @@ impl Model {
         data: Data,
         rows: Option<u32>,
     ) -> AsyncTask<Compute> {
-        self.task(&env, Ok(Op::Margin), data, rows)
+        self.task(&env, Ok(Output::Margin), data, rows)
     }
 
     /// `shapValues` on the libuv thread pool.
@@ -506,7 +369,7 @@ impl Model {
         ts_return_type = "Promise<Float64Array>"
     )]
     pub fn shap_values_async(&self, env: Env, data: Data, rows: Option<u32>) -> AsyncTask<Compute> {
-        self.task(&env, Ok(Op::Shap), data, rows)
+        self.task(&env, Ok(Output::Shap), data, rows)
     }
 
     /// `shapInteractionValues` on the libuv thread pool.
@@ -520,6 +383,6 @@ impl Model {
         data: Data,
         rows: Option<u32>,
     ) -> AsyncTask<Compute> {
-        self.task(&env, Ok(Op::Interactions), data, rows)
+        self.task(&env, Ok(Output::Interactions), data, rows)
     }
 }

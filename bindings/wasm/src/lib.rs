@@ -14,16 +14,22 @@
 //! | `shapValues`            | rows x outputs x (features + 1)    |
 //! | `shapInteractionValues` | rows x outputs x (features + 1)^2  |
 //!
+//! The shapes shared with the Node package (flat buffers, records, options, plain-object
+//! results) are handled by `churn_core::records`, so this crate only converts JS values. The
+//! intake and scoring API (`Bundle`, `mapColumns`, `validate`, `qualityReport`, `scoreCsv`,
+//! `ScoredTable`) is in `intake.rs`.
+//!
 //! Errors are JS `Error`s whose `code` is the core's error kind (`"unknown_format"`, `"json"`,
-//! `"ubjson"`, `"model"`, `"unsupported"`, `"input"`).
+//! `"ubjson"`, `"model"`, `"unsupported"`, `"input"`, `"csv"`, `"encoding"`, `"override"`,
+//! `"bundle"`, `"schema"`, `"write"`).
 
-use std::collections::HashMap;
-
-use churn_core::ndarray::{ArrayBase, ArrayView2, Dimension, OwnedRepr};
-use churn_core::FeatureValue;
+use churn_core::records::{self, Output, RecordValue, RecordsBuilder};
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+mod intake;
+pub use intake::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -41,15 +47,11 @@ export type FeatureRecord = Record<string, number | boolean | null | undefined>
 
 /** Rows: a row-major matrix of `rows x numFeatures` values (`NaN` = missing), or records. */
 export type FeatureData = Float64Array | Float32Array | FeatureRecord[]
-
-/**
- * The `Error` thrown by churnlens. `code` is the kind of problem: `'unknown_format'`, `'json'`,
- * `'ubjson'`, `'model'`, `'unsupported'` or `'input'` (the core's error kinds).
- */
-export interface ChurnlensError extends Error {
-  code: string
-}
 "#;
+
+/// The plain-object types of the intake and scoring API, shared with the Node package.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SHARED_TYPES: &str = include_str!("../../node/src/api-types.d.ts");
 
 #[wasm_bindgen]
 extern "C" {
@@ -83,153 +85,55 @@ fn input_error(reason: impl std::fmt::Display) -> JsValue {
     js_error("input", &format!("invalid input: {reason}"))
 }
 
-#[derive(Clone, Copy)]
-enum Op {
-    Predict,
-    Margin,
-    Shap,
-    Interactions,
-}
-
-fn run<T: FeatureValue>(
-    model: &churn_core::Model,
-    op: Op,
-    x: ArrayView2<'_, T>,
-) -> Result<Vec<f64>, JsValue> {
-    fn flat<D: Dimension>(a: ArrayBase<OwnedRepr<f64>, D>) -> Vec<f64> {
-        // Arrays built by the core are in standard (row-major) layout, offset 0.
-        debug_assert!(a.is_standard_layout());
-        a.into_raw_vec_and_offset().0
-    }
-    let out = match op {
-        Op::Predict => model.predict(x).map(flat),
-        Op::Margin => model.predict_margin(x).map(flat),
-        Op::Shap => model.shap_values(x).map(flat),
-        Op::Interactions => model.shap_interaction_values(x).map(flat),
-    };
-    out.map_err(core_error)
-}
-
-/// Rows of a flat row-major buffer of `len` numbers, checked against `rows` when given.
-fn row_count(model: &churn_core::Model, len: usize, rows: Option<u32>) -> Result<usize, JsValue> {
-    let f = model.num_features();
-    match rows {
-        Some(r) => {
-            let r = r as usize;
-            if r.checked_mul(f) != Some(len) {
-                return Err(input_error(format!(
-                    "the data has {len} values but {r} rows x {f} features need {}",
-                    r.saturating_mul(f)
-                )));
-            }
-            Ok(r)
-        }
-        None if f == 0 => Err(input_error(
-            "the model has no features: pass the number of rows",
-        )),
-        None => {
-            if !len.is_multiple_of(f) {
-                return Err(input_error(format!(
-                    "the data has {len} values, not a multiple of the model's {f} features"
-                )));
-            }
-            Ok(len / f)
-        }
-    }
-}
-
-fn compute_on<T: FeatureValue>(
-    model: &churn_core::Model,
-    op: Op,
-    data: &[T],
-    rows: Option<u32>,
-) -> Result<Vec<f64>, JsValue> {
-    let n = row_count(model, data.len(), rows)?;
-    let x = ArrayView2::from_shape((n, model.num_features()), data).map_err(input_error)?;
-    run(model, op, x)
-}
-
-fn preview(names: &[String]) -> String {
-    let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
-    if names.len() > shown.len() {
-        format!("{}, ... ({} in all)", shown.join(", "), names.len())
-    } else {
-        shown.join(", ")
-    }
-}
-
 fn type_name(v: &JsValue) -> String {
     v.js_typeof().as_string().unwrap_or_else(|| "value".into())
 }
 
-/// Plain objects `{feature: value}` to a row-major matrix. A key that is not a feature of the
-/// model is an error (it is usually a typo); an absent key, `null`, `undefined` and `NaN` are
-/// missing values; booleans are 1 and 0.
+/// Plain objects `{feature: value}` to a row-major matrix (the rules are the core's:
+/// `churn_core::records::RecordsBuilder`).
 fn records_to_matrix(
     model: &churn_core::Model,
-    records: &Array,
+    list: &Array,
+    rows: Option<u32>,
 ) -> Result<(Vec<f64>, usize), JsValue> {
-    let names = model.feature_names();
-    let index: HashMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
-    let f = names.len();
-    let n = records.length() as usize;
-    let mut out = vec![f64::NAN; n * f];
-    for r in 0..n {
-        let record = records.get(r as u32);
+    let mut b = RecordsBuilder::new(model.feature_names());
+    for r in 0..list.length() {
+        let record = list.get(r);
         if !record.is_object() || record.is_null() {
-            return Err(input_error(format!("record {r} is not an object")));
+            return Err(core_error(b.not_a_record(r as usize)));
         }
-        let row = &mut out[r * f..(r + 1) * f];
+        b.begin_record();
         for entry in Object::entries(record.unchecked_ref::<Object>()).iter() {
             let pair: Array = entry.unchecked_into();
             let key = pair.get(0).as_string().unwrap_or_default();
             let value = pair.get(1);
-            let Some(&j) = index.get(key.as_str()) else {
-                return Err(input_error(format!(
-                    "record {r} has the key {key:?}, which is not a feature of the model \
-                     (features: {})",
-                    preview(names)
-                )));
-            };
-            row[j] = if let Some(v) = value.as_f64() {
-                v
-            } else if let Some(b) = value.as_bool() {
-                if b {
-                    1.0
-                } else {
-                    0.0
-                }
+            let kind;
+            let v = if let Some(v) = value.as_f64() {
+                RecordValue::Number(v)
+            } else if let Some(v) = value.as_bool() {
+                RecordValue::Bool(v)
             } else if value.is_null() || value.is_undefined() {
-                f64::NAN
+                RecordValue::Missing
             } else {
-                return Err(input_error(format!(
-                    "record {r}, feature {key:?}: expected a number, boolean or null, got a {}",
-                    type_name(&value)
-                )));
+                kind = type_name(&value);
+                RecordValue::Other(&kind)
             };
+            b.set(&key, v).map_err(core_error)?;
         }
     }
-    Ok((out, n))
+    b.finish(rows.map(|r| r as usize)).map_err(core_error)
 }
 
-fn parse_output(options: &JsValue) -> Result<Op, JsValue> {
+fn parse_output(options: &JsValue) -> Result<Output, JsValue> {
     if options.is_null() || options.is_undefined() {
-        return Ok(Op::Predict);
+        return Ok(Output::Probability);
     }
     let output = Reflect::get(options, &JsValue::from_str("output")).unwrap_or(JsValue::UNDEFINED);
     if output.is_undefined() || output.is_null() {
-        return Ok(Op::Predict);
+        return Ok(Output::Probability);
     }
-    match output.as_string().as_deref() {
-        Some("probability") => Ok(Op::Predict),
-        Some("margin") => Ok(Op::Margin),
-        Some(other) => Err(input_error(format!(
-            "output must be \"probability\" or \"margin\", not {other:?}"
-        ))),
+    match output.as_string() {
+        Some(name) => Output::parse_prediction(Some(&name)).map_err(core_error),
         None => Err(input_error("output must be \"probability\" or \"margin\"")),
     }
 }
@@ -238,7 +142,8 @@ fn parse_output(options: &JsValue) -> Result<Op, JsValue> {
 /// its memory early (it is also released when the object is garbage-collected).
 #[wasm_bindgen]
 pub struct Model {
-    inner: churn_core::Model,
+    // Shared with the `Bundle` it came from, if any (the core's Model is not Clone).
+    pub(crate) inner: std::rc::Rc<churn_core::Model>,
 }
 
 #[wasm_bindgen]
@@ -258,7 +163,9 @@ impl Model {
             ));
         };
         churn_core::Model::from_bytes(&bytes)
-            .map(|inner| Model { inner })
+            .map(|inner| Model {
+                inner: std::rc::Rc::new(inner),
+            })
             .map_err(core_error)
     }
 
@@ -308,29 +215,29 @@ impl Model {
         self.inner.expected_value()
     }
 
-    fn compute(&self, op: Op, data: FeatureData, rows: Option<u32>) -> Result<Vec<f64>, JsValue> {
+    fn compute(
+        &self,
+        output: Output,
+        data: FeatureData,
+        rows: Option<u32>,
+    ) -> Result<Vec<f64>, JsValue> {
         let data: JsValue = data.into();
         let m = &self.inner;
-        if let Some(a) = data.dyn_ref::<Float64Array>() {
-            compute_on(m, op, &a.to_vec(), rows)
+        let n = rows.map(|r| r as usize);
+        let result = if let Some(a) = data.dyn_ref::<Float64Array>() {
+            records::compute(m, output, &a.to_vec(), n)
         } else if let Some(a) = data.dyn_ref::<Float32Array>() {
-            compute_on(m, op, &a.to_vec(), rows)
-        } else if let Some(records) = data.dyn_ref::<Array>() {
-            let (x, n) = records_to_matrix(m, records)?;
-            if let Some(r) = rows {
-                if r as usize != n {
-                    return Err(input_error(format!(
-                        "rows is {r} but {n} records were given"
-                    )));
-                }
-            }
-            compute_on(m, op, &x, Some(n as u32))
+            records::compute(m, output, &a.to_vec(), n)
+        } else if let Some(list) = data.dyn_ref::<Array>() {
+            let (x, n) = records_to_matrix(m, list, rows)?;
+            records::compute(m, output, &x, Some(n))
         } else {
-            Err(input_error(format!(
+            return Err(input_error(format!(
                 "data must be a Float64Array, a Float32Array or an array of records, not a {}",
                 type_name(&data)
-            )))
-        }
+            )));
+        };
+        result.map_err(core_error)
     }
 
     /// Predictions, `rows x outputs` row-major: probabilities for classifiers (the model's
@@ -345,11 +252,11 @@ impl Model {
         rows: Option<u32>,
         options: Option<PredictOptions>,
     ) -> Result<Vec<f64>, JsValue> {
-        let op = match options {
+        let output = match options {
             Some(o) => parse_output(&o.into())?,
-            None => Op::Predict,
+            None => Output::Probability,
         };
-        self.compute(op, data, rows)
+        self.compute(output, data, rows)
     }
 
     /// Raw scores (margins) before the output transform, `rows x outputs` row-major.
@@ -359,14 +266,14 @@ impl Model {
         data: FeatureData,
         rows: Option<u32>,
     ) -> Result<Vec<f64>, JsValue> {
-        self.compute(Op::Margin, data, rows)
+        self.compute(Output::Margin, data, rows)
     }
 
     /// Exact TreeSHAP values, `rows x outputs x (numFeatures + 1)` row-major; the last entry
     /// of each output is the bias, and each output's entries sum to its margin.
     #[wasm_bindgen(js_name = shapValues)]
     pub fn shap_values(&self, data: FeatureData, rows: Option<u32>) -> Result<Vec<f64>, JsValue> {
-        self.compute(Op::Shap, data, rows)
+        self.compute(Output::Shap, data, rows)
     }
 
     /// Exact SHAP interaction values, `rows x outputs x (numFeatures + 1) x (numFeatures + 1)`
@@ -377,6 +284,6 @@ impl Model {
         data: FeatureData,
         rows: Option<u32>,
     ) -> Result<Vec<f64>, JsValue> {
-        self.compute(Op::Interactions, data, rows)
+        self.compute(Output::Interactions, data, rows)
     }
 }

@@ -3,7 +3,10 @@
 //! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner`; see .ci/wasm.sh).
 #![cfg(target_arch = "wasm32")]
 
-use churnlens_wasm::{FeatureData, Model, ModelBytes, PredictOptions};
+use churnlens_wasm::{
+    map_columns, score_csv, validate, Bundle, Bytes, FeatureData, Model, ModelBytes,
+    PredictOptions, ScoreOptionsArg,
+};
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -174,5 +177,102 @@ fn errors_carry_codes() {
         message(&err).contains("3 rows x 8 features need 24"),
         "{}",
         message(&err)
+    );
+}
+
+// --- the intake and scoring API on the shipped demo (the CLI's run of it is the fixture of
+// the Node suite: bindings/node/test/fixtures/make_cli_fixture.sh).
+
+const DEMO_BUNDLE: &[u8] = include_bytes!("../../../examples/demo/telco_bundle.json");
+const DEMO_CSV: &[u8] = include_bytes!("../../../examples/demo/customers_export.csv");
+const CLI_SUMMARY: &str = include_str!("../../node/test/fixtures/demo_cli_summary.json");
+const CLI_CSV: &[u8] = include_bytes!("../../node/test/fixtures/demo_cli.scored.csv");
+
+fn bytes(b: &[u8]) -> Bytes {
+    Uint8Array::from(b).unchecked_into()
+}
+
+fn demo_bundle() -> Bundle {
+    Bundle::load(bytes(DEMO_BUNDLE)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn score_csv_matches_the_cli_run() {
+    let cli: serde_json::Value = serde_json::from_str(CLI_SUMMARY).unwrap();
+    let bundle = demo_bundle();
+    let t = score_csv(bytes(DEMO_CSV), &bundle, None).unwrap();
+    assert_eq!(t.length() as u64, cli["rows_scored"].as_u64().unwrap());
+    let mut counts = vec![0u64; t.tier_names().len()];
+    for k in t.tiers() {
+        counts[k as usize] += 1;
+    }
+    let want: Vec<u64> = cli["tiers"]["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, want);
+    assert!(
+        t.to_csv(None).unwrap() == CLI_CSV,
+        "toCsv differs from the CLI's scored CSV"
+    );
+}
+
+#[wasm_bindgen_test]
+fn probabilities_equal_predict_on_validated_inputs() {
+    let bundle = demo_bundle();
+    let t = score_csv(bytes(DEMO_CSV), &bundle, None).unwrap();
+    let v = validate(bytes(DEMO_CSV), &bundle, None).unwrap();
+    let features: Float64Array = Reflect::get(&v, &"features".into())
+        .unwrap()
+        .unchecked_into();
+    let model = bundle.model().unwrap();
+    let p = model
+        .predict(features.clone().unchecked_into(), None, None)
+        .unwrap();
+    assert_eq!(bits(&t.probabilities()), bits(&p));
+    let phi = model.shap_values(features.unchecked_into(), None).unwrap();
+    assert_eq!(bits(&t.shap()), bits(&phi));
+}
+
+#[wasm_bindgen_test]
+fn intake_errors_carry_codes() {
+    let bundle = demo_bundle();
+    let err = Bundle::load(bytes(&DEMO_BUNDLE[..4000])).err().unwrap();
+    assert_eq!(code(err), "json");
+    let err = score_csv(bytes(b"colour,size\nred,3\n"), &bundle, None)
+        .err()
+        .unwrap();
+    assert!(
+        message(&err).contains("none of the model's"),
+        "{}",
+        message(&err)
+    );
+    assert_eq!(code(err), "input");
+    let err = score_csv(bytes(b"PK\x03\x04\x14\0\0\0"), &bundle, None)
+        .err()
+        .unwrap();
+    assert_eq!(code(err), "csv");
+    let opts = Object::new();
+    Reflect::set(&opts, &"topk".into(), &3.into()).unwrap();
+    let err = score_csv(
+        bytes(DEMO_CSV),
+        &bundle,
+        Some(opts.unchecked_into::<ScoreOptionsArg>()),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(code(err), "input");
+    let headers = Array::of2(&"Tenure (months)".into(), &"Notes".into());
+    let names = Array::of1(&"tenure".into());
+    let m = map_columns(headers.unchecked_into(), names.unchecked_into(), None).unwrap();
+    let mapping = Reflect::get(&m, &"mapping".into()).unwrap();
+    assert_eq!(
+        Reflect::get(&mapping, &"tenure".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("Tenure (months)")
     );
 }
