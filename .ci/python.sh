@@ -68,6 +68,10 @@ rm -f bindings/python/py_src/churnlens/_churnlens*.so
 "$PY" -m pip install -q --force-reinstall --no-deps "$WHEEL"
 
 step "pytest"
+# tests/test_scale_out.py runs pyspark in local[2] mode (needs Java 17+, whose version is logged
+# here; without Java those tests skip) and a 2-process dask LocalCluster; both were installed
+# from requirements-test.txt. Select them with PYTEST_ARGS="-m spark" or "-m dask".
+java -version 2>&1 | head -1 || echo "no java: the Spark tests will be skipped"
 # Run from outside the source tree so that `import churnlens` is the installed wheel.
 cd "$ROOT/bindings/python"
 # shellcheck disable=SC2086

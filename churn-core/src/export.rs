@@ -69,8 +69,20 @@ pub(crate) struct ScoredRow<'a> {
     pub label: Option<Option<f64>>,
 }
 
-/// The reasons of one direction as one cell, `; `-separated.
-pub(crate) fn join_reasons(reasons: &[Reason]) -> String {
+/// The reasons of one direction as one cell, `; `-separated (the scored CSV's `raises_risk`
+/// and `lowers_risk`).
+///
+/// ```
+/// # let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// # let ex = churn_core::risk::Explainer::new(&b, 2)?;
+/// # let x = b.sample().unwrap().matrix();
+/// # let phi = b.model().shap_values(x.view())?;
+/// let e = ex.explain(x.row(0).as_slice().unwrap(), phi.slice(ndarray::s![0, 0, ..]).as_slice().unwrap());
+/// let cell = churn_core::export::join_reasons(&e.raises);
+/// assert_eq!(cell.split("; ").count(), e.raises.len().max(1));
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+pub fn join_reasons(reasons: &[Reason]) -> String {
     reasons
         .iter()
         .map(|r| r.text.as_str())
@@ -78,8 +90,21 @@ pub(crate) fn join_reasons(reasons: &[Reason]) -> String {
         .join("; ")
 }
 
-/// `feature:contribution` pairs (margin units), raising then lowering, `;`-separated.
-pub(crate) fn drivers_cell(e: &Explanation, out: &mut String) {
+/// Writes `feature:contribution` pairs (margin units, 4 decimals), raising then lowering,
+/// `;`-separated, into `out` (cleared first): the scored CSV's `top_drivers`.
+///
+/// ```
+/// # let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// # let ex = churn_core::risk::Explainer::new(&b, 1)?;
+/// # let x = b.sample().unwrap().matrix();
+/// # let phi = b.model().shap_values(x.view())?;
+/// let e = ex.explain(x.row(0).as_slice().unwrap(), phi.slice(ndarray::s![0, 0, ..]).as_slice().unwrap());
+/// let mut cell = String::new();
+/// churn_core::export::drivers_cell(&e, &mut cell);
+/// assert!(cell.contains(':'));
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+pub fn drivers_cell(e: &Explanation, out: &mut String) {
     out.clear();
     for (k, r) in e.raises.iter().chain(&e.lowers).enumerate() {
         if k > 0 {

@@ -42,7 +42,10 @@ fn call_detached<T: Send>(
 }
 
 /// A serde value as plain Python objects (dicts, lists, str, float, int, bool, None).
-fn to_py<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_py<'py, T: serde::Serialize>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
     static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let text = serde_json::to_string(value).map_err(|e| {
         make_error(
@@ -57,7 +60,11 @@ fn to_py<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound
 }
 
 /// Calls a helper of the pure-Python part of the package.
-fn helper<'py>(py: Python<'py>, module: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn helper<'py>(
+    py: Python<'py>,
+    module: &str,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     py.import(module)?.getattr(name)
 }
 
@@ -806,7 +813,7 @@ fn _validate(
 /// The data-quality report of a table for a bundle.
 #[pyclass(name = "QualityReport", module = "churnlens", frozen)]
 pub(crate) struct PyQualityReport {
-    inner: QualityReport,
+    pub(crate) inner: QualityReport,
 }
 
 #[pymethods]
@@ -1204,6 +1211,38 @@ impl PyBundle {
         };
         let b = &mut self.inner;
         call(py, || b.set_tiers(t))
+    }
+
+    /// Reasons for rows of model inputs: `x` is one row (a 1-D sequence in the schema's input
+    /// order, or a dict / pandas Series keyed by feature) or many (a 2-D array, a DataFrame
+    /// with the features as columns). Returns an `Explanation`, or a list of them; `top_k=None`
+    /// lists every contributing feature.
+    #[pyo3(signature = (x, top_k = Some(3)))]
+    fn explain<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        top_k: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let (matrix, single): (Bound<'py, PyAny>, bool) =
+            helper(py, "churnlens._pipeline", "_explain_input")?
+                .call1((x, slf))?
+                .extract()?;
+        let matrix = matrix
+            .cast::<PyArray2<f64>>()
+            .map_err(PyErr::from)?
+            .try_readonly()
+            .map_err(|e| PyTypeError::new_err(format!("cannot borrow the input array: {e}")))?;
+        let this = slf.try_borrow()?;
+        let out = crate::pipeline::explain_rows(py, &this.inner, matrix, top_k)?;
+        if single {
+            match out.into_iter().next() {
+                Some(e) => Ok(Bound::new(py, e)?.into_any()),
+                None => Err(input_error(py, "no row to explain")),
+            }
+        } else {
+            Ok(pyo3::types::PyList::new(py, out)?.into_any())
+        }
     }
 
     fn __repr__(&self) -> String {

@@ -15,7 +15,9 @@
 //!   (none is expected) becomes `churnlens.InternalError` instead of crossing into Python.
 //!
 //! The intake classes (`Schema`, `Overrides`, `Mapping`, `Table`, `Validated`, `QualityReport`,
-//! `Bundle`) and their functions are in `intake.rs`.
+//! `Bundle`) and their functions are in `intake.rs`; the main job's (`RunSummary`, `Explanation`,
+//! `Reason`, `OutcomeStore`, `Performance`, the native halves of `score_csv`, `report_csv` and
+//! `score_frame`) in `pipeline.rs`.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -31,10 +33,11 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyType};
 
 mod intake;
+mod pipeline;
 
 /// The largest `n_threads` accepted: a typo such as `n_threads=10000` should not start ten
 /// thousand threads.
-const MAX_THREADS: usize = 1024;
+pub(crate) const MAX_THREADS: usize = 1024;
 
 /// What went wrong inside a guarded call.
 pub(crate) enum Failure {
@@ -612,6 +615,7 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 fn _churnlens(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
     intake::register(m)?;
+    pipeline::register(m)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -16,6 +16,12 @@ Before scoring a table from elsewhere (a CRM export, a warehouse query):
 >>> checked = cl.validate(df, mapping, bundle)               # doctest: +SKIP
 >>> p = bundle.model.predict(checked.features)               # doctest: +SKIP
 >>> print(cl.quality_report(df, bundle).to_text())           # doctest: +SKIP
+
+The main job, on a file or a DataFrame (the CLI's ``churnlens score``):
+
+>>> summary = cl.score_csv("customers.csv", bundle, out_csv="scored.csv")   # doctest: +SKIP
+>>> scored = cl.score_frame(df, bundle, shap=True)                          # doctest: +SKIP
+>>> bundle.explain(checked.features[0]).to_text()                           # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -43,9 +49,14 @@ from ._errors import (
 )
 from ._churnlens import (
     Bundle,
+    Explanation,
     Mapping,
+    OutcomeStore,
     Overrides,
+    Performance,
     QualityReport,
+    Reason,
+    RunSummary,
     Schema,
     Table,
     Validated,
@@ -53,6 +64,7 @@ from ._churnlens import (
     __version__,
 )
 from ._intake import map_columns, quality_report, validate
+from ._pipeline import Progress, report_csv, score_csv, score_frame, shap_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     import shap
@@ -69,6 +81,16 @@ __all__ = [
     "map_columns",
     "validate",
     "quality_report",
+    "score_csv",
+    "report_csv",
+    "score_frame",
+    "shap_columns",
+    "Progress",
+    "RunSummary",
+    "Explanation",
+    "Reason",
+    "OutcomeStore",
+    "Performance",
     "ChurnlensError",
     "ModelError",
     "UnsupportedError",

@@ -1,7 +1,19 @@
 """Type stubs of the native module ``churnlens._churnlens`` (hand-kept; see src/lib.rs)."""
 
 import os
-from typing import Any, Dict, List, Literal, Mapping as _Map, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Literal,
+    Mapping as _Map,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    overload,
+)
 
 import numpy as np
 import numpy.typing as npt
@@ -315,6 +327,19 @@ class Bundle:
     def tiers(self) -> Optional[List[Tuple[str, float]]]: ...
     def set_tiers(self, tiers: _Tiers) -> None:
         """``[(name, min_probability), ...]`` or ``{name: min_probability}``, ascending."""
+    @overload
+    def explain(self, x: Union[Sequence[float], npt.NDArray[np.float64], Dict[str, float]],
+                top_k: Optional[int] = 3) -> "Explanation": ...
+    @overload
+    def explain(self, x: Any, top_k: Optional[int] = 3) -> List["Explanation"]:
+        """Reasons for model inputs (schema input order): one row (1-D sequence, dict or
+        pandas Series) gives an :class:`Explanation`; a 2-D array or a DataFrame with the
+        features as columns gives a list. ``top_k=None`` lists every contributing feature.
+
+        >>> e = bundle.explain(checked.features[0])
+        >>> e.tier, e.raises[0].text
+        ('high', 'Tenure (1 month) raises churn risk by 19.4 points')
+        """
 
 def _map_columns(
     headers: Sequence[str],
@@ -337,3 +362,200 @@ def _parse_labels(
     cells: Sequence[str], categories: Optional[Sequence[str]] = None
 ) -> npt.NDArray[np.float64]: ...
 def _auc(scores: Sequence[float], labels: Sequence[float]) -> Optional[float]: ...
+
+# --- the main job (issue 5) ---------------------------------------------------------------------
+
+class RunSummary:
+    """What a pipeline run learned (``score_csv``, ``report_csv``, ``score_frame``)."""
+
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def rows_scored(self) -> int: ...
+    @property
+    def rows_rejected(self) -> int: ...
+    @property
+    def chunks(self) -> int: ...
+    @property
+    def stopped_early(self) -> bool:
+        """Whether the progress callback stopped the run."""
+    @property
+    def headers(self) -> List[str]: ...
+    @property
+    def delimiter(self) -> str: ...
+    @property
+    def encoding(self) -> str: ...
+    @property
+    def model(self) -> Dict[str, str]:
+        """``{"name", "version", "content_hash"}``."""
+    @property
+    def mapping(self) -> Mapping: ...
+    @property
+    def quality(self) -> QualityReport: ...
+    @property
+    def quality_score(self) -> float: ...
+    @property
+    def validation(self) -> Dict[str, Any]: ...
+    @property
+    def issues(self) -> List[Dict[str, Any]]: ...
+    @property
+    def tiers(self) -> Dict[str, Dict[str, float]]:
+        """``{tier: {"count", "percent", "min_probability"}}``, lowest tier first."""
+    @property
+    def tier_counts(self) -> List[Tuple[str, int]]: ...
+    @property
+    def base_probability(self) -> Optional[float]: ...
+    @property
+    def mean_probability(self) -> Optional[float]: ...
+    @property
+    def labelled(self) -> Optional[Dict[str, Any]]: ...
+    @property
+    def auc(self) -> Optional[float]:
+        """AUC against the input's own churn labels, when it has them."""
+    @property
+    def timings(self) -> Dict[str, float]: ...
+    @property
+    def rows_per_second(self) -> float: ...
+    @property
+    def log(self) -> Optional[Dict[str, Any]]:
+        """``{"database", "run_id", "logged", "without_id"}`` when logged to an OutcomeStore."""
+    def to_dict(self) -> Dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def to_text(self, quality: bool = True) -> str: ...
+
+class Reason:
+    """One driver of a customer's churn risk."""
+
+    @property
+    def feature(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def value(self) -> str:
+        """The customer's value as people read it (``34 months``, ``Month-to-month``)."""
+    @property
+    def input(self) -> Optional[float]: ...
+    @property
+    def direction(self) -> Literal["raises", "lowers"]: ...
+    @property
+    def contribution(self) -> float:
+        """The SHAP value (log-odds)."""
+    @property
+    def points(self) -> float:
+        """Percentage points of churn probability (proportional allocation)."""
+    @property
+    def text(self) -> str: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+class Explanation:
+    """Why one customer got their churn probability."""
+
+    @property
+    def probability(self) -> float:
+        """The model's churn probability (``score_frame``'s ``churn_probability``)."""
+    @property
+    def tier(self) -> Optional[str]: ...
+    @property
+    def base_probability(self) -> float: ...
+    @property
+    def margin(self) -> float: ...
+    @property
+    def raises(self) -> List[Reason]: ...
+    @property
+    def lowers(self) -> List[Reason]: ...
+    @property
+    def other_points(self) -> float: ...
+    def all_points(self) -> float: ...
+    def summary(self) -> str: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def to_text(self) -> str: ...
+
+class Performance:
+    """Realised accuracy of logged predictions against recorded outcomes."""
+
+    @property
+    def rows(self) -> int: ...
+    @property
+    def churned(self) -> int: ...
+    @property
+    def unmatched_outcomes(self) -> int: ...
+    @property
+    def auc(self) -> Optional[float]: ...
+    @property
+    def brier(self) -> Optional[float]: ...
+    @property
+    def mean_predicted(self) -> Optional[float]: ...
+    @property
+    def observed_rate(self) -> Optional[float]: ...
+    @property
+    def model_hash(self) -> Optional[str]: ...
+    @property
+    def deciles(self) -> List[Dict[str, Any]]: ...
+    @property
+    def tiers(self) -> List[Dict[str, Any]]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def to_text(self) -> str: ...
+
+class OutcomeStore:
+    """The prediction and outcome log (SQLite; the CLI's ``--db``), or in memory.
+
+    >>> db = OutcomeStore("churnlens-out/churnlens.db")
+    >>> summary = score_csv("customers.csv", bundle, outcomes=db)
+    >>> db.record_outcome("7590-VHVEG", True, date="2026-03-01")
+    >>> db.performance().auc
+    """
+
+    def __init__(self, path: Optional[_Path] = None) -> None: ...
+    @property
+    def path(self) -> str: ...
+    def record_outcome(
+        self,
+        customer_id: str,
+        churned: Union[bool, int, str],
+        date: Any = None,
+        source: str = "python",
+    ) -> None: ...
+    def record_outcomes_csv(
+        self, data: Any, date: Any = None, source: str = "python"
+    ) -> Dict[str, int]: ...
+    def export_training(self, out: Any = None, model_hash: Optional[str] = None) -> Any:
+        """A DataFrame when ``out`` is None, else the number of rows written to ``out``."""
+    def performance(self, model_hash: Optional[str] = None) -> Performance: ...
+    def counts(self) -> Dict[str, int]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "OutcomeStore": ...
+    def __exit__(self, *args: Any) -> bool: ...
+
+def _run_csv(
+    source: Any,
+    bundle: Bundle,
+    *,
+    out_csv: Any = None,
+    out_jsonl: Any = None,
+    rejects: Any = None,
+    overrides: Optional[Overrides] = None,
+    top_k: int = 3,
+    chunk_rows: int = 8192,
+    as_of: Optional[str] = None,
+    outcomes: Optional[OutcomeStore] = None,
+    progress: Optional[Callable[[int, int], Any]] = None,
+    delimiter: Optional[str] = None,
+    encoding: str = "auto",
+    file_duplicates: bool = True,
+    n_threads: Optional[int] = None,
+    source_name: Optional[str] = None,
+    score: bool = True,
+) -> RunSummary: ...
+def _score_frame(
+    csv: bytes,
+    n_rows: int,
+    bundle: Bundle,
+    *,
+    overrides: Optional[Overrides] = None,
+    top_k: int = 3,
+    shap: bool = False,
+    as_of: Optional[str] = None,
+    n_threads: Optional[int] = None,
+    chunk_rows: int = 8192,
+) -> Tuple[Dict[str, Any], RunSummary]: ...
