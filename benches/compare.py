@@ -607,6 +607,25 @@ def main():
         if info["lib"] == "lightgbm" and os.environ.get("CHURNLENS_LLEAVES_PYTHON"):
             lleaves_predict(key, info, Xp, cfg, record)
 
+        # SHAP interaction values (XGBoost's pred_interactions; LightGBM has none)
+        if info["lib"] == "xgboost":
+            Xi = np.ascontiguousarray(X_eval[:256])
+            bsti = xgb.Booster(model_file=str(info["path"]))
+            bsti.set_param({"nthread": 1})
+            ref_i = bsti.predict(xgb.DMatrix(Xi[:16], nthread=1), pred_interactions=True,
+                                 validate_features=False)
+            for name, fn in (
+                ("churnlens", lambda x: model.shap_interaction_values(x, n_threads=1)),
+                ("xgboost pred_interactions", lambda x: bsti.predict(
+                    xgb.DMatrix(x, nthread=1), pred_interactions=True, validate_features=False)),
+            ):
+                rate, rows, sec, out = throughput(fn, Xi, mode, 1)
+                got = np.asarray(out)[:16].reshape(len(np.asarray(out)[:16]), -1)
+                diff = float(np.max(np.abs(got - ref_i[: len(got)].reshape(len(got), -1))))
+                record(model=key, task="interactions", method=name, threads=1, rows_per_s=rate,
+                       rows=rows, seconds=sec, max_abs_diff=diff, status="ok")
+                print(f"  {'interactions ' + name:<26}   1 {fmt_rate(rate):>10} {rows:>6}  {diff:>20.3g}")
+
         # single-row latency
         x1 = np.ascontiguousarray(X_eval[5:6])
         if info["lib"] == "xgboost":
@@ -693,13 +712,36 @@ def main():
     xgb6 = get("xgb_500x6", "shap", "churnlens", 1), get("xgb_500x6", "shap", "xgboost pred_contribs", 1)
     lgb63 = get("lgb_500x63", "shap", "churnlens", 1), get("lgb_500x63", "shap", "lightgbm pred_contrib", 1)
     lat4 = get("xgb_100x4", "latency_predict_1row", "churnlens", 1, "microseconds")
-    print("\n## targets")
-    if all(xgb6):
-        print(f"  SHAP vs xgboost pred_contribs, 1 thread, 500x6: {xgb6[0] / xgb6[1]:.1f}x (target >= 3x)")
-    if all(lgb63):
-        print(f"  SHAP vs lightgbm pred_contrib, 1 thread, 500x63: {lgb63[0] / lgb63[1]:.1f}x (target >= 5x)")
-    if lat4:
-        print(f"  single-row predict latency, 100x4: {lat4:.1f} us (target <= 10 us)")
+    print("\n## targets (issue 8)")
+
+    def ratio(a, b):
+        return a / b if a and b else None
+
+    def check(label, value, target, unit="x", higher=True):
+        if value is None:
+            print(f"  {label}: not measured (target {target}{unit})")
+            return
+        ok = value >= target if higher else value <= target
+        sign = ">=" if higher else "<="
+        print(f"  {label}: {value:.2f}{unit} (target {sign} {target}{unit}) {'met' if ok else 'NOT met'}")
+
+    check("SHAP vs xgboost pred_contribs, 1 thread, 500x6", ratio(*xgb6), 10)
+    check("SHAP vs lightgbm pred_contrib, 1 thread, 500x63", ratio(*lgb63), 20)
+    exact_peers = ("shap TreeExplainer", "shap internal C++ (f64)", "fasttreeshap-fixed v1", "woodelf-explainer")
+    for key in wanted:
+        best = max((get(key, "shap", p_, 1) or 0.0 for p_ in exact_peers), default=0.0)
+        check(f"SHAP vs the fastest exact peer, 1 thread, {key}", ratio(get(key, "shap", "churnlens", 1), best), 3)
+        check(f"SHAP 2 threads / 1 thread, {key}",
+              ratio(get(key, "shap", "churnlens", 2), get(key, "shap", "churnlens", 1)), 1.8)
+    for key in ("xgb_500x6", "xgb_100x4"):
+        check(f"interaction values vs xgboost pred_interactions, 1 thread, {key}",
+              ratio(get(key, "interactions", "churnlens", 1),
+                    get(key, "interactions", "xgboost pred_interactions", 1)), 10)
+    check("predict vs xgboost inplace_predict, 1 thread, 500x6",
+          ratio(get("xgb_500x6", "predict", "churnlens", 1), get("xgb_500x6", "predict", "xgboost inplace_predict", 1)), 2)
+    check("predict vs lleaves (compiled), 1 thread, 500x63",
+          ratio(get("lgb_500x63", "predict", "churnlens", 1), get("lgb_500x63", "predict", "lleaves (compiled)", 1)), 1)
+    check("single-row predict latency from Python, 100x4", lat4, 5, " us", higher=False)
     print(f"\nfinished in {elapsed:.0f}s")
 
     out = Path(args.out)
