@@ -88,6 +88,71 @@ fn rows_lockstep_impl<const N: usize, const PLAIN: bool>(
     std::array::from_fn(|i| tree.value[node[i]])
 }
 
+/// All trees' packed nodes in one array (child indices global), so that a row descending
+/// several trees at once indexes one slice instead of one per tree: the single-row path.
+#[derive(Debug, Default)]
+pub(crate) struct Forest {
+    packed: Vec<Packed>,
+    value: Vec<f64>,
+    root: Vec<u32>,
+    depth: Vec<u32>,
+    /// Every tree is plain (no slow splits): the forest kernels apply.
+    plain: bool,
+    /// Every tree is balanced: descents run their fixed depth without testing for leaves.
+    balanced: bool,
+}
+
+impl Forest {
+    fn build(trees: &[Tree]) -> Forest {
+        let total: usize = trees.iter().map(|t| t.packed.len()).sum();
+        let mut f = Forest {
+            packed: Vec::with_capacity(total),
+            value: Vec::with_capacity(total),
+            root: Vec::with_capacity(trees.len()),
+            depth: Vec::with_capacity(trees.len()),
+            plain: trees.iter().all(|t| t.plain),
+            balanced: trees.iter().all(|t| t.balanced),
+        };
+        for t in trees {
+            let base = f.packed.len() as u32;
+            f.root.push(base);
+            f.depth.push(t.depth as u32);
+            f.packed.extend(t.packed.iter().map(|p| Packed {
+                right: p.right + base,
+                ..*p
+            }));
+            f.value.extend_from_slice(&t.value);
+        }
+        f
+    }
+}
+
+/// One row through trees `t0..t0 + N` of a plain forest together (see [`trees_lockstep`]).
+#[inline]
+fn forest_lockstep<const N: usize, const EXIT: bool>(
+    forest: &Forest,
+    t0: usize,
+    row: &[f64],
+) -> [f64; N] {
+    let packed = &forest.packed[..];
+    let mut node: [usize; N] = std::array::from_fn(|i| forest.root[t0 + i] as usize);
+    let depth = forest.depth[t0..t0 + N].iter().copied().max().unwrap_or(0);
+    for _ in 0..depth {
+        let mut at_leaves = true;
+        for n in node.iter_mut() {
+            let p = packed[*n];
+            at_leaves &= p.meta & packed::LEAF != 0;
+            let x = row[(p.meta & packed::FEATURE_MASK) as usize];
+            let left = (x <= p.value) | (x.is_nan() & (p.meta & packed::NAN_LEFT != 0));
+            *n = if left { *n + 1 } else { p.right as usize };
+        }
+        if EXIT && at_leaves {
+            break;
+        }
+    }
+    std::array::from_fn(|i| forest.value[node[i]])
+}
+
 /// A number type accepted as model input: `f32` or `f64`. NaN means missing.
 pub trait FeatureValue: Copy + Send + Sync + 'static {
     /// Widens to f64 (exactly).
@@ -176,6 +241,34 @@ impl Model {
             }
         } else {
             // Few rows (single-row latency): several trees descend together instead.
+            let forest = self.forest.get_or_init(|| Forest::build(&self.trees));
+            if forest.plain {
+                let nt = self.trees.len();
+                // Balanced forests run their fixed depth; others stop once all lanes are at
+                // leaves.
+                let group = |t: usize, x: &[f64]| -> [f64; LOCKSTEP_TREES] {
+                    if forest.balanced {
+                        forest_lockstep::<LOCKSTEP_TREES, false>(forest, t, x)
+                    } else {
+                        forest_lockstep::<LOCKSTEP_TREES, true>(forest, t, x)
+                    }
+                };
+                for r in 0..n {
+                    let x = row(r);
+                    let mut t = 0;
+                    while t + LOCKSTEP_TREES <= nt {
+                        for (i, v) in group(t, x).into_iter().enumerate() {
+                            add(&mut out[r * k + self.tree_group[t + i] as usize], t + i, v);
+                        }
+                        t += LOCKSTEP_TREES;
+                    }
+                    for t in t..nt {
+                        let [v] = forest_lockstep::<1, true>(forest, t, x);
+                        add(&mut out[r * k + self.tree_group[t] as usize], t, v);
+                    }
+                }
+                return;
+            }
             for r in 0..n {
                 let x = row(r);
                 let mut t = 0;

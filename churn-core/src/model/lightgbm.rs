@@ -268,6 +268,7 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
         best_iteration: None,
         category_labels,
         shap_plan: OnceLock::new(),
+        forest: OnceLock::new(),
     })
 }
 
@@ -367,7 +368,9 @@ fn parse_tree(s: &Section, num_features: usize) -> Result<Tree> {
         if dt & 1 != 0 {
             fl |= flags::CATEGORICAL | flags::CAT_IN_SET_LEFT | flags::CAT_TRUNCATE;
             let idx = thr;
-            if !(idx >= 0.0 && idx.fract() == 0.0 && (idx as usize) + 1 < cat_boundaries.len()) {
+            // `idx as usize` saturates for huge thresholds (1e30): compare without adding to it.
+            let sets = cat_boundaries.len().saturating_sub(1);
+            if !(idx >= 0.0 && idx.fract() == 0.0 && (idx as usize) < sets) {
                 return Err(Error::model(
                     s.at("threshold").node(i),
                     format!(

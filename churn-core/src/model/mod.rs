@@ -147,6 +147,8 @@ pub struct Model {
     pub(crate) category_labels: Vec<Option<CategoryLabels>>,
     /// Per-tree path tables for TreeSHAP, built on first use.
     pub(crate) shap_plan: OnceLock<ShapPlan>,
+    /// Every tree's packed nodes in one array, for single-row prediction; built on first use.
+    pub(crate) forest: OnceLock<crate::predict::Forest>,
 }
 
 impl Model {

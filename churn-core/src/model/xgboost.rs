@@ -422,6 +422,7 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
         average_over: None,
         best_iteration,
         shap_plan: OnceLock::new(),
+        forest: OnceLock::new(),
     })
 }
 
