@@ -84,3 +84,30 @@ fn model_rows_corpus() {
         fuzzing::model_rows(&models, &bytes);
     }
 }
+
+fn demo_bundle() -> churn_core::Bundle {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/demo/telco_bundle.json");
+    // The same reduced reference sample as the fuzz target (see `bundle_with_small_sample`).
+    fuzzing::bundle_with_small_sample(&std::fs::read(path).unwrap(), 1)
+}
+
+#[test]
+fn csv_pipeline_corpus() {
+    let bundle = demo_bundle();
+    assert!(bundle.sample().is_some_and(|s| s.rows.len() == 2));
+    for (path, bytes) in corpus("csv_pipeline") {
+        eprintln!("{}", path.display());
+        fuzzing::csv_pipeline(&bundle, &bytes);
+    }
+}
+
+#[test]
+fn bundle_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = std::fs::read(dir.join("fuzz/seeds/tiny_xgb.json")).unwrap();
+    let table = std::fs::read(dir.join("../tests/data/messy_customers.csv")).unwrap();
+    for (path, bytes) in corpus("bundle") {
+        eprintln!("{}", path.display());
+        fuzzing::bundle(&bytes, &model, &table);
+    }
+}

@@ -507,11 +507,16 @@ pub fn category_key(raw: &str) -> String {
 /// assert_eq!(match_category("Satellite", &cats), None);
 /// ```
 pub fn match_category(raw: &str, categories: &[String]) -> Option<usize> {
-    let key = category_key(raw);
-    if key.is_empty() {
-        return None;
+    // Keys are compared as they are made, stopping at the first difference: no allocation per
+    // cell and category, and a hostile 100 MB cell costs one character per category, not a
+    // copy of itself.
+    fn keyed(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
     }
-    categories.iter().position(|c| category_key(c) == key)
+    keyed(raw).next()?;
+    categories.iter().position(|c| keyed(raw).eq(keyed(c)))
 }
 
 /// Words that mark a churned (positive) or retained (negative) label value.

@@ -39,8 +39,10 @@
 //! # Encodings and delimiters
 //!
 //! UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark (Excel's "Unicode
-//! text"; transcoded) and Windows-1252 (Excel's "CSV" on Western-European Windows). With
-//! [`Encoding::Auto`], a file whose first 64 KiB are not valid UTF-8 is read as Windows-1252;
+//! text"; transcoded), UTF-16 without one when its first bytes are Latin text (a NUL in every
+//! other byte; what .NET and some exporters write) and Windows-1252 (Excel's "CSV" on
+//! Western-European Windows). With [`Encoding::Auto`], a file whose first 64 KiB are not valid
+//! UTF-8 (and not UTF-16) is read as Windows-1252;
 //! invalid UTF-8 found later is an [`Error::Encoding`] naming the row, line, byte and column.
 //! The delimiter (`,` `;` tab `|`) is the one that splits the first rows into the same number
 //! of fields as the header, preferring more fields.
@@ -192,6 +194,8 @@ pub fn sniff(
         (true, &prefix[2..], true, false)
     } else if prefix.starts_with(&[0xFE, 0xFF]) {
         (true, &prefix[2..], true, true)
+    } else if let Some(big_endian) = bomless_utf16(prefix) {
+        (false, prefix, true, big_endian)
     } else {
         (false, prefix, false, false)
     };
@@ -231,6 +235,31 @@ pub fn sniff(
         bom,
         big_endian,
     })
+}
+
+/// UTF-16 without a byte-order mark, recognised by its Latin text: a NUL in (nearly) every odd
+/// byte and no even one (little endian), or the reverse (big endian). Such bytes are valid
+/// UTF-8, so without this they would be read as text full of NULs and every row rejected.
+fn bomless_utf16(prefix: &[u8]) -> Option<bool> {
+    let head = &prefix[..prefix.len().min(4096) & !1];
+    if head.len() < 8 {
+        return None;
+    }
+    let pairs = head.len() / 2;
+    let (mut even, mut odd) = (0, 0);
+    for p in head.chunks_exact(2) {
+        even += (p[0] == 0) as usize;
+        odd += (p[1] == 0) as usize;
+    }
+    let mostly = |n: usize| n * 10 >= pairs * 9;
+    let none = |n: usize| n * 100 <= pairs;
+    if mostly(odd) && none(even) {
+        Some(false)
+    } else if mostly(even) && none(odd) {
+        Some(true)
+    } else {
+        None
+    }
 }
 
 /// The candidate whose records have the header's field count most often (ties: more fields);
@@ -1759,16 +1788,38 @@ impl<'b> Pipeline<'b> {
                 encoding: opts.encoding,
             },
         )?;
-        let first = reader.next_chunk()?;
+        // The mapping sees the first `sample_rows` rows whatever the chunk size: with only the
+        // first chunk's rows, small chunks could map columns differently (and so change every
+        // output), which the `csv_pipeline` fuzz target found.
+        let mut head: Vec<Chunk> = Vec::new();
+        let mut buffered = 0;
+        while buffered < opts.sample_rows.max(1) {
+            match reader.next_chunk()? {
+                Some(c) => {
+                    buffered += c.table.num_rows();
+                    head.push(c);
+                }
+                None => break,
+            }
+        }
         timings.read += sw.secs();
 
         let sw = Stopwatch::start();
-        let mapping = map_columns(
-            reader.headers(),
-            schema,
-            first.as_ref().map(|c| c.table.sample(opts.sample_rows)),
-            opts.overrides.as_ref(),
-        )?;
+        let joined: Vec<Vec<String>>;
+        let sample = match head.as_slice() {
+            [] => None,
+            [one] => Some(one.table.sample(opts.sample_rows)),
+            many => {
+                joined = many
+                    .iter()
+                    .flat_map(|c| c.table.rows.iter())
+                    .take(opts.sample_rows)
+                    .cloned()
+                    .collect();
+                Some(joined.as_slice())
+            }
+        };
+        let mapping = map_columns(reader.headers(), schema, sample, opts.overrides.as_ref())?;
         timings.map = sw.secs();
         let explainer = if score {
             let inputs = schema.num_inputs();
@@ -1879,13 +1930,13 @@ impl<'b> Pipeline<'b> {
         };
 
         let width = self.width();
-        let mut wave: Vec<Job> = Vec::with_capacity(width);
-        if let Some(c) = first {
+        let mut wave: Vec<Job> = Vec::with_capacity(width.max(head.len()));
+        for c in head {
             let prior = tracker.prior(&c.table);
             wave.push(Job { chunk: c, prior });
         }
         let sw = Stopwatch::start();
-        let more = read_wave(&mut reader, &mut tracker, width - wave.len().min(width))?;
+        let more = read_wave(&mut reader, &mut tracker, width.saturating_sub(wave.len()))?;
         totals.timings.read += sw.secs();
         wave.extend(more);
 
@@ -1976,7 +2027,12 @@ impl<'b> Pipeline<'b> {
 }
 
 fn preview(headers: &[String]) -> String {
-    let mut s: Vec<String> = headers.iter().take(8).map(|h| format!("'{h}'")).collect();
+    // A header can be as long as the file: show the start of each.
+    let clip = |h: &str| match h.char_indices().nth(40) {
+        Some((i, _)) => format!("'{}...'", &h[..i]),
+        None => format!("'{h}'"),
+    };
+    let mut s: Vec<String> = headers.iter().take(8).map(|h| clip(h)).collect();
     if headers.len() > 8 {
         s.push(format!("... {} more", headers.len() - 8));
     }

@@ -27,7 +27,10 @@ fn models() -> &'static [Model] {
             fixture!("lgb_rf/model.txt"),
             fixture!("lgb_deep/model.txt"),
         ];
-        files.iter().map(|b| Model::from_bytes(b).expect("fixture model")).collect()
+        files
+            .iter()
+            .map(|b| Model::from_bytes(b).expect("fixture model"))
+            .collect()
     })
 }
 
