@@ -63,9 +63,9 @@ pub use validate::{
 pub use vocabulary::{Concept, ConceptKind, ConceptMatch, HeaderKey, Vocabulary};
 
 // --- The main job (issue 5): streaming pipeline, risk tiers and reasons, outcome tracking.
+pub mod export;
 #[cfg(feature = "sqlite")]
 pub mod outcomes;
-pub mod export;
 pub mod pipeline;
 pub mod records;
 pub mod risk;
