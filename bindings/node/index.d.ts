@@ -470,6 +470,12 @@ export declare class ScoredTable {
 }
 
 /**
+ * Panics on purpose, for the test that no panic crosses into Node: napi's `catch_unwind`
+ * turns it into a thrown JS `Error` instead of aborting the process. Not part of the API.
+ */
+export declare function _panicForTests(): void
+
+/**
  * Maps a table's headers to a bundle's features (or to plain feature names).
  *
  * `headersOrCsv` is the header names, or the CSV file's bytes (then its first 500 rows are

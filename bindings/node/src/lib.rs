@@ -290,6 +290,7 @@ impl Model {
     /// (`NaN` = missing; `rows` defaults to `data.length / numFeatures`), or an array of
     /// records `{ featureName: value }`.
     #[napi(
+        catch_unwind,
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null, options?: PredictOptions | undefined | null"
     )]
     pub fn predict(
@@ -305,6 +306,7 @@ impl Model {
 
     /// Raw scores (margins) before the output transform, `rows x outputs` row-major.
     #[napi(
+        catch_unwind,
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null"
     )]
     pub fn predict_margin(&self, env: Env, data: Data, rows: Option<u32>) -> Result<Float64Array> {
@@ -314,6 +316,7 @@ impl Model {
     /// Exact TreeSHAP values, `rows x outputs x (numFeatures + 1)` row-major; the last entry of
     /// each output is the bias, and each output's entries sum to its margin.
     #[napi(
+        catch_unwind,
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null"
     )]
     pub fn shap_values(&self, env: Env, data: Data, rows: Option<u32>) -> Result<Float64Array> {
@@ -323,6 +326,7 @@ impl Model {
     /// Exact SHAP interaction values, `rows x outputs x (numFeatures + 1) x (numFeatures + 1)`
     /// row-major, laid out like XGBoost's `pred_interactions`.
     #[napi(
+        catch_unwind,
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null"
     )]
     pub fn shap_interaction_values(
@@ -336,6 +340,7 @@ impl Model {
 
     /// `predict` on the libuv thread pool (the input is copied first).
     #[napi(
+        catch_unwind,
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null, options?: PredictOptions | undefined | null",
         ts_return_type = "Promise<Float64Array>"
     )]
@@ -351,6 +356,7 @@ impl Model {
 
     /// `predictMargin` on the libuv thread pool.
     #[napi(
+        catch_unwind,
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null",
         ts_return_type = "Promise<Float64Array>"
     )]
@@ -365,6 +371,7 @@ impl Model {
 
     /// `shapValues` on the libuv thread pool.
     #[napi(
+        catch_unwind,
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null",
         ts_return_type = "Promise<Float64Array>"
     )]
@@ -374,6 +381,7 @@ impl Model {
 
     /// `shapInteractionValues` on the libuv thread pool.
     #[napi(
+        catch_unwind,
         ts_args_type = "data: Float64Array | Float32Array | Array<Record<string, number | boolean | null | undefined>>, rows?: number | undefined | null",
         ts_return_type = "Promise<Float64Array>"
     )]
@@ -385,4 +393,12 @@ impl Model {
     ) -> AsyncTask<Compute> {
         self.task(&env, Ok(Output::Interactions), data, rows)
     }
+}
+
+/// Panics on purpose, for the test that no panic crosses into Node: napi's `catch_unwind`
+/// turns it into a thrown JS `Error` instead of aborting the process. Not part of the API.
+#[doc(hidden)]
+#[napi(js_name = "_panicForTests", catch_unwind)]
+pub fn panic_for_tests() {
+    panic!("forced panic for tests");
 }
