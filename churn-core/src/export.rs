@@ -18,6 +18,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::risk::{Explanation, Reason};
+use crate::validate::RejectedRow;
 
 /// Neutralises a cell that a spreadsheet would run as a formula: one that starts with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (the OWASP advice; spreadsheets
@@ -151,4 +152,44 @@ pub(crate) fn label_cell(label: Option<f64>) -> &'static str {
         Some(_) => "no",
         None => "",
     }
+}
+
+/// Columns of the rejects CSV before the row's original cells.
+pub(crate) const REJECTS_CSV_HEADER: [&str; 5] = [
+    "row",
+    "line",
+    "customer_id",
+    "reject_codes",
+    "reject_reasons",
+];
+
+/// Writes the rejects-CSV header: [`REJECTS_CSV_HEADER`] then the input's headers, if given.
+pub(crate) fn write_rejects_header<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    headers: Option<&[String]>,
+) -> csv::Result<()> {
+    let mut h: Vec<Cow<'_, str>> = REJECTS_CSV_HEADER.map(Cow::Borrowed).into();
+    h.extend(headers.into_iter().flatten().map(|c| safe_cell(c)));
+    w.write_record(h.iter().map(|c| c.as_bytes()))
+}
+
+/// Writes one rejects-CSV record: row, line, id, codes, reasons, then the original cells.
+pub(crate) fn write_reject_record<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    r: &RejectedRow,
+    line: u64,
+    cells: Option<&[String]>,
+) -> csv::Result<()> {
+    let codes: Vec<&str> = r.codes.iter().map(|c| c.as_str()).collect();
+    let (row, line) = (r.row.to_string(), line.to_string());
+    let (codes, reasons) = (codes.join(";"), r.reasons.join("; "));
+    let mut record: Vec<Cow<'_, str>> = vec![
+        Cow::Borrowed(&row),
+        Cow::Borrowed(&line),
+        safe_cell(r.customer_id.as_deref().unwrap_or("")),
+        Cow::Borrowed(&codes),
+        safe_cell(&reasons),
+    ];
+    record.extend(cells.into_iter().flatten().map(|c| safe_cell(c)));
+    w.write_record(record.iter().map(|c| c.as_bytes()))
 }

@@ -62,7 +62,6 @@
 //! # Ok::<(), churn_core::Error>(())
 //! ```
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
@@ -74,7 +73,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{Bundle, RiskTiers};
 use crate::error::{Error, Result};
-use crate::export::{safe_cell, write_scored_record, ScoredRow, SCORED_CSV_HEADER};
+use crate::export::{
+    write_reject_record, write_rejects_header, write_scored_record, ScoredRow, SCORED_CSV_HEADER,
+};
 use crate::mapping::{map_columns, Mapping, Overrides};
 use crate::normalize::{self, NormalizeOptions};
 use crate::quality::{profile_chunk, QualityProfile, QualityReport, ReportOptions};
@@ -1511,21 +1512,8 @@ fn process_chunk(job: Job, ctx: &Ctx<'_>) -> Result<ScoredChunk> {
             .flexible(true)
             .from_writer(Vec::new());
         for (r, line) in v.rejected.iter().zip(&rejected_lines) {
-            let codes: Vec<&str> = r.codes.iter().map(|c| c.as_str()).collect();
-            let mut record: Vec<Cow<'_, str>> = Vec::new();
-            let row = r.row.to_string();
-            let line = line.to_string();
-            let codes = codes.join(";");
-            let reasons = r.reasons.join("; ");
-            record.push(Cow::Borrowed(&row));
-            record.push(Cow::Borrowed(&line));
-            record.push(safe_cell(r.customer_id.as_deref().unwrap_or("")));
-            record.push(Cow::Borrowed(&codes));
-            record.push(safe_cell(&reasons));
-            if let Some(cells) = chunk.table.rows.get((r.row - first) as usize) {
-                record.extend(cells.iter().map(|c| safe_cell(c)));
-            }
-            w.write_record(record.iter().map(|c| c.as_bytes()))
+            let cells = chunk.table.rows.get((r.row - first) as usize);
+            write_reject_record(&mut w, r, *line, cells.map(Vec::as_slice))
                 .map_err(|e| render_err("rejects CSV")(e.into()))?;
         }
         rejects_out = w
@@ -1862,17 +1850,7 @@ impl<'b> Pipeline<'b> {
                 .has_headers(false)
                 .flexible(true)
                 .from_writer(Vec::new());
-            let mut h: Vec<Cow<'_, str>> = [
-                "row",
-                "line",
-                "customer_id",
-                "reject_codes",
-                "reject_reasons",
-            ]
-            .map(Cow::Borrowed)
-            .into();
-            h.extend(reader.headers().iter().map(|c| safe_cell(c)));
-            cw.write_record(h.iter().map(|c| c.as_bytes()))
+            write_rejects_header(&mut cw, Some(reader.headers()))
                 .map_err(|e| render_err("rejects CSV")(e.into()))?;
             let bytes = cw
                 .into_inner()

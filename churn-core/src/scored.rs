@@ -30,7 +30,9 @@ use std::sync::Arc;
 use ndarray::Array2;
 
 use crate::error::{Error, Result};
-use crate::export::{safe_cell, write_scored_record, ScoredRow, SCORED_CSV_HEADER};
+use crate::export::{
+    write_reject_record, write_rejects_header, write_scored_record, ScoredRow, SCORED_CSV_HEADER,
+};
 use crate::pipeline::{Flow, Pipeline, RunSummary, Sinks};
 use crate::risk::{Explainer, Explanation};
 use crate::validate::RejectedRow;
@@ -429,39 +431,15 @@ impl ScoredTable {
             .has_headers(false)
             .flexible(true)
             .from_writer(w);
-        let mut header: Vec<Cow<'_, str>> = [
-            "row",
-            "line",
-            "customer_id",
-            "reject_codes",
-            "reject_reasons",
-        ]
-        .map(Cow::Borrowed)
-        .into();
-        if self.rejected_cells.is_some() {
-            header.extend(self.headers.iter().map(|h| safe_cell(h)));
-        }
-        cw.write_record(header.iter().map(|c| c.as_bytes()))
-            .map_err(err)?;
+        write_rejects_header(
+            &mut cw,
+            self.rejected_cells.is_some().then_some(&self.headers[..]),
+        )
+        .map_err(err)?;
         for (i, r) in self.rejected.iter().enumerate() {
-            let codes: Vec<&str> = r.codes.iter().map(|c| c.as_str()).collect();
-            let (row, line) = (
-                r.row.to_string(),
-                self.rejected_lines.get(i).copied().unwrap_or(0).to_string(),
-            );
-            let (codes, reasons) = (codes.join(";"), r.reasons.join("; "));
-            let mut record: Vec<Cow<'_, str>> = vec![
-                Cow::Borrowed(&row),
-                Cow::Borrowed(&line),
-                safe_cell(r.customer_id.as_deref().unwrap_or("")),
-                Cow::Borrowed(&codes),
-                safe_cell(&reasons),
-            ];
-            if let Some(cells) = self.rejected_cells.as_ref().and_then(|c| c.get(i)) {
-                record.extend(cells.iter().map(|c| safe_cell(c)));
-            }
-            cw.write_record(record.iter().map(|c| c.as_bytes()))
-                .map_err(err)?;
+            let line = self.rejected_lines.get(i).copied().unwrap_or(0);
+            let cells = self.rejected_cells.as_ref().and_then(|c| c.get(i));
+            write_reject_record(&mut cw, r, line, cells.map(Vec::as_slice)).map_err(err)?;
         }
         cw.flush().map_err(|e| Error::Write {
             target: "rejects CSV".into(),
@@ -487,7 +465,7 @@ impl ScoredTable {
     /// ```
     #[cfg(feature = "xlsx")]
     pub fn to_xlsx(&self, indices: Option<&[usize]>) -> Result<Vec<u8>> {
-        use crate::export::label_cell;
+        use crate::export::{label_cell, safe_cell};
         use rust_xlsxwriter::{Format, Workbook};
         let selection = self.selection(indices)?;
         // A sheet holds 1,048,576 rows, one of them the header.
