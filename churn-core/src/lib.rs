@@ -70,6 +70,8 @@ pub mod pipeline;
 pub mod records;
 pub mod risk;
 pub mod scored;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 pub use pipeline::{Pipeline, PipelineOptions, RunSummary, ScoredChunk, Sinks};
 pub use risk::{Explainer, Explanation, Reason, TierCounts};

@@ -466,7 +466,7 @@ impl ScoredTable {
     #[cfg(feature = "xlsx")]
     pub fn to_xlsx(&self, indices: Option<&[usize]>) -> Result<Vec<u8>> {
         use crate::export::{label_cell, safe_cell};
-        use rust_xlsxwriter::{Format, Workbook};
+        use crate::xlsx::{Style, Workbook};
         let selection = self.selection(indices)?;
         // A sheet holds 1,048,576 rows, one of them the header.
         if selection.len() > 1_048_575 {
@@ -475,68 +475,50 @@ impl ScoredTable {
                 selection.len()
             )));
         }
-        let err = |e: rust_xlsxwriter::XlsxError| Error::Write {
-            target: "Excel workbook".into(),
-            source: std::io::Error::other(e.to_string()),
-        };
-        let mut book = Workbook::new();
-        let sheet = book.add_worksheet();
-        sheet.set_name("Scored customers").map_err(err)?;
-        let bold = Format::new().set_bold();
-        let percent = Format::new().set_num_format("0.0%");
+        let widths = [(2u16, 14.0), (3, 10.0), (4, 8.0), (5, 60.0), (6, 60.0)];
+        let mut book = Workbook::new("Scored customers", &widths, true)?;
         let mut header: Vec<&str> = SCORED_CSV_HEADER.to_vec();
         if self.labelled {
             header.push("churned");
         }
-        for (c, h) in header.iter().enumerate() {
-            sheet
-                .write_string_with_format(0, c as u16, *h, &bold)
-                .map_err(err)?;
+        book.start_row()?;
+        for h in &header {
+            book.text(h, Style::Bold, String::new)?;
         }
         let mut drivers = String::new();
-        let mut r: u32 = 0;
         for &i in selection.iter() {
             let Some(e) = self.explanation(i) else {
                 continue;
             };
-            r = r.saturating_add(1);
             crate::export::drivers_cell(&e, &mut drivers);
             let row = self.scored_row(i);
-            sheet.write_number(r, 0, row.row as f64).map_err(err)?;
-            sheet.write_number(r, 1, row.line as f64).map_err(err)?;
-            sheet
-                .write_string(r, 2, safe_cell(row.customer_id.unwrap_or("")).as_ref())
-                .map_err(err)?;
-            sheet
-                .write_number_with_format(r, 3, row.probability, &percent)
-                .map_err(err)?;
-            sheet
-                .write_string(r, 4, safe_cell(row.tier).as_ref())
-                .map_err(err)?;
+            // Names the cell in the error when a text is too long for Excel.
+            let at = |column: &str| {
+                let line = row.line;
+                let column = column.to_string();
+                move || format!("the {column} of the customer on line {line}")
+            };
+            book.start_row()?;
+            book.number(row.row as f64, Style::Plain);
+            book.number(row.line as f64, Style::Plain);
+            book.text(
+                &safe_cell(row.customer_id.unwrap_or("")),
+                Style::Plain,
+                at("customer id"),
+            )?;
+            book.number(row.probability, Style::Percent);
+            book.text(&safe_cell(row.tier), Style::Plain, at("risk tier"))?;
             let (up, down) = (
                 crate::export::join_reasons(&e.raises),
                 crate::export::join_reasons(&e.lowers),
             );
-            sheet
-                .write_string(r, 5, safe_cell(&up).as_ref())
-                .map_err(err)?;
-            sheet
-                .write_string(r, 6, safe_cell(&down).as_ref())
-                .map_err(err)?;
-            sheet
-                .write_string(r, 7, safe_cell(&drivers).as_ref())
-                .map_err(err)?;
+            book.text(&safe_cell(&up), Style::Plain, at("reasons up"))?;
+            book.text(&safe_cell(&down), Style::Plain, at("reasons down"))?;
+            book.text(&safe_cell(&drivers), Style::Plain, at("drivers"))?;
             if let Some(label) = row.label {
-                sheet.write_string(r, 8, label_cell(label)).map_err(err)?;
+                book.text(label_cell(label), Style::Plain, at("churned label"))?;
             }
         }
-        sheet.set_freeze_panes(1, 0).map_err(err)?;
-        sheet
-            .autofilter(0, 0, r, header.len().saturating_sub(1) as u16)
-            .map_err(err)?;
-        for (c, width) in [(2u16, 14.0), (3, 10.0), (4, 8.0), (5, 60.0), (6, 60.0)] {
-            sheet.set_column_width(c, width).map_err(err)?;
-        }
-        book.save_to_buffer().map_err(err)
+        book.finish(true)
     }
 }
