@@ -34,13 +34,25 @@ for target in web bundler; do
   wasm-bindgen --target "$target" --weak-refs --remove-name-section \
     --out-dir "$here/pkg/$target" --out-name churnlens "$wasm"
 done
+# After a panic the glue resets the instance on the next call (src/lib.rs, `start`), but
+# wasm-bindgen 0.2.130 checks for objects of the old instance *before* that reset, so the
+# first call after a panic on an old object would reach the new instance with a dangling
+# pointer. Running the reset guard first makes that call throw "Invalid stale object"
+# (test/panic.test.mjs checks it).
+for js in "$here/pkg/web/churnlens.js" "$here/pkg/bundler/churnlens_bg.js"; do
+  sed -i 's/^\( *\)if (\(.*\)\.__wbg_inst !== undefined \&\& /\1__wbg_call_guard();\n&/' "$js"
+  if ! grep -q '__wbg_call_guard();$' "$js" || ! grep -q 'function __wbg_call_guard' "$js"; then
+    echo "build.sh: the stale-object patch no longer applies to $js (wasm-bindgen changed?)" >&2
+    exit 1
+  fi
+done
 raw=$(stat -c %s "$here/pkg/web/churnlens_bg.wasm")
 gz=$(gzip -9 -c "$here/pkg/web/churnlens_bg.wasm" | wc -c)
 echo "churnlens_bg.wasm: $raw bytes raw, $gz bytes gzipped (-9)"
-# Issue 6's target is 1 MB; the CSV pipeline and the xlsx writer (rust_xlsxwriter + zip with
-# its deflaters) put the module well above it (README.md, "Size and speed"). The hard limit
-# here catches regressions; the warning keeps the gap visible.
-limit="${CHURNLENS_WASM_MAX_BYTES:-3145728}"
+# Issue 6's target is 1 MB; the CSV pipeline keeps the module above it at opt-level 3
+# (README.md, "Size and speed"). The hard limit here catches regressions; the note keeps the
+# gap visible.
+limit="${CHURNLENS_WASM_MAX_BYTES:-1700000}"
 if [ "$raw" -gt 1048576 ]; then
   echo "build.sh: note: the .wasm is over the 1 MB target of issue 6 ($raw bytes)" >&2
 fi

@@ -21,7 +21,7 @@
 //!
 //! Errors are JS `Error`s whose `code` is the core's error kind (`"unknown_format"`, `"json"`,
 //! `"ubjson"`, `"model"`, `"unsupported"`, `"input"`, `"csv"`, `"encoding"`, `"override"`,
-//! `"bundle"`, `"schema"`, `"write"`).
+//! `"bundle"`, `"schema"`, `"write"`), or `"internal"` for a panic (a bug; see `start`).
 
 use churn_core::records::{self, Output, RecordValue, RecordsBuilder};
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
@@ -66,6 +66,31 @@ extern "C" {
     /// `Uint8Array | ArrayBuffer` in TypeScript.
     #[wasm_bindgen(typescript_type = "Uint8Array | ArrayBuffer")]
     pub type ModelBytes;
+}
+
+/// Installed when the module is instantiated: a panic (a bug) must not leave a poisoned
+/// instance behind. The build uses `panic = "abort"` (wasm32 cannot unwind on stable Rust), so
+/// nothing of the Rust state can be trusted after a panic; the hook schedules a fresh
+/// `WebAssembly.Instance` for the next call and throws a JS `Error` with code `"internal"`
+/// instead of the bare `RuntimeError: unreachable` of an abort. Objects made before the panic
+/// belong to the old instance: using them throws, so callers load them again.
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        wasm_bindgen::handler::schedule_reinit();
+        let message = format!(
+            "internal error (a bug in churnlens, please report it): {info}; the module was \
+             reset, so models, bundles and tables made before this error must be loaded again"
+        );
+        wasm_bindgen::throw_val(js_error("internal", &message));
+    }));
+}
+
+/// Panics on purpose, for the test that a panic reaches JS as an `Error` with code
+/// `"internal"` and that the module works again afterwards (issue 9).
+#[wasm_bindgen(js_name = "_panicForTests", skip_typescript)]
+pub fn panic_for_tests() {
+    panic!("forced panic for tests");
 }
 
 /// A JS `Error` with `code` set.
