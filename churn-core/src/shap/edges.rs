@@ -12,56 +12,92 @@
 //! the path from the root to the edge), so the edge contributes
 //! `(o - z) sum_q w_q / F(t_q) * A(t_q)` where `A = sum of v_l G_l` over the leaves below the
 //! edge that split on `e` no deeper. `A` is a subtree sum minus the subtree sums of the
-//! nearest deeper splits on the same feature (the nodes the edge *owns*). Three sweeps over the
-//! nodes compute everything:
+//! nearest deeper splits on the same feature (the nodes the edge *owns*). Two sweeps over the
+//! internal nodes compute everything:
 //!
-//! 1. top-down: `o` per edge, and `G` per node (multiply by the edge's factor, divide out the
-//!    previous factor of the same feature when the feature repeats);
-//! 2. bottom-up: `S = v G` at leaves, `S = S_left + S_right` inside;
-//! 3. per edge: `A = S_edge - sum S_owned`, then add to `phi`.
+//! 1. top-down: `o` per edge, and `G` per node (multiply by the edge's factor, divided by the
+//!    previous factor of the same feature when the feature repeats: one precomputed ratio per
+//!    combination of the two edges' states);
+//! 2. bottom-up: `S = sum of v G` over the leaves below, and for each edge into a child,
+//!    `A = S_child - sum S_owned`, added to `phi`.
+//!
+//! Leaves are never materialised. A leaf's `v G` is its parent's `G` times a per-point constant
+//! chosen by the row's decisions, and since the leaf's own factor cancels in `A / F`, a leaf
+//! edge contributes `v (o - z) sum_q w_q G_parent(t_q) / F_prev(t_q)`: one dot product per
+//! parent, shared by its two children, instead of a pass over points per leaf.
 //!
 //! With `Q = ceil(U_max / 2)` Gauss-Legendre points (`U_max` = most distinct features on any
-//! path of the tree) the quadrature is exact. Reciprocals of the factors are precomputed, with
-//! `1/0` stored as 0 where a factor is 0 (a cold split below a zero-cover node), which keeps
-//! products at their exact value 0 instead of NaN.
+//! path of the tree) the quadrature is exact. Reciprocals of factors that are 0 (a cold split
+//! below a zero-cover node) are taken as 0, which keeps products at their exact value 0 instead
+//! of NaN: such a factor only ever meets a row whose `G` already holds it.
 //!
 //! Rows are processed [`LANES`] at a time: the tree's structure is shared, only `o` and the
-//! decisions differ, so every inner loop runs over lanes and compiles to vector code.
+//! decisions differ, so every inner loop runs over lanes and compiles to vector code. The
+//! number of points is a compile-time constant of the sweeps (see [`padded`]), so
+//! that loops over points unroll.
 
 // Lane loops index fixed-size arrays on purpose: that shape is what auto-vectorises.
 #![allow(clippy::needless_range_loop)]
 
+use std::array::from_fn;
+
 use crate::model::tree::{flags, Tree};
 
 /// Rows processed together.
-pub(crate) const LANES: usize = 8;
+pub(crate) const LANES: usize = 16;
 
 const NONE: u32 = u32::MAX;
 
-/// Per-tree tables for the edge kernel. Node order and numbering are the tree's (pre-order).
+/// [`EdgePlan::kind`] bits.
+const LEFT_LEAF: u8 = 1;
+const RIGHT_LEAF: u8 = 2;
+/// The node's feature was split on above it: its children's factors divide out an earlier one.
+const REPEAT: u8 = 4;
+/// The edge into the node contributes nothing: the node splits on its parent's feature, so it
+/// owns its own subtree sum.
+const IDLE: u8 = 8;
+
+/// Per-tree tables for the edge kernel. Only internal nodes are numbered (in pre-order, root 0);
+/// leaves live in their parents' tables.
 #[derive(Debug, Default)]
 pub(crate) struct EdgePlan {
-    /// Quadrature points used for this tree.
-    q: usize,
-    num_nodes: usize,
-    /// Per node (the edge from its parent; unused for the root).
+    /// Points stored per node: the `Q` of the tree rounded up to a size the kernel is compiled
+    /// for (see [`padded`]); the extra points have weight 0.
+    q_pad: usize,
+    /// Per internal node: its index in the tree, for decisions.
+    node: Vec<u32>,
+    /// Per internal node: [`LEFT_LEAF`] | [`RIGHT_LEAF`] | [`REPEAT`] | [`IDLE`].
+    kind: Vec<u8>,
+    /// Per internal node (the edge from its parent; unused for the root).
     parent: Vec<u32>,
     is_left: Vec<bool>,
-    /// Feature split on at the parent.
-    feature: Vec<u32>,
     /// Nearest ancestor edge whose parent splits on the same feature, or NONE.
     prev: Vec<u32>,
-    /// CSR: the internal nodes each edge owns (nearest deeper splits on its feature).
+    /// Per internal node: the `prev` of its children.
+    child_prev: Vec<u32>,
+    /// Per internal node: the feature it splits on.
+    feature: Vec<u32>,
+    /// Per internal node: its right child if that is internal, else NONE (an internal left child
+    /// is the next internal node).
+    right: Vec<u32>,
+    /// CSR: the internal nodes each edge owns (nearest deeper splits on its feature), all
+    /// strictly below the edge's node.
     owned_bounds: Vec<u32>,
     owned: Vec<u32>,
-    /// Per node and quadrature point (`[node * q + k]`), interleaved for locality: the factor of
-    /// the edge's feature with the row following (`HOT`) or not following (`COLD`) the path,
-    /// their reciprocals, and the weighted contribution multipliers `w (o - z) / F`.
-    coef: Vec<[f64; 6]>,
-    /// Leaf value times tree weight (0 for internal nodes).
-    value: Vec<f64>,
-    /// Internal nodes, in pre-order, for the decision sweep.
-    internal: Vec<u32>,
+    /// Per internal node and point (`[node * q_pad + k]`): what G is multiplied by on the way
+    /// into the node when the row is on the path there (`ON`), off it there but on at `prev`
+    /// (`OFF`), off at `prev` (`OFF_PREV`).
+    grow: Vec<[f64; 3]>,
+    /// Per internal node and point: the edge's contribution multipliers `w (o - z) / F` for a
+    /// row on and off the path.
+    mult: Vec<[f64; 2]>,
+    /// Per internal node and point, for its leaf children: `v G_leaf / G` when the row goes left
+    /// (`ON`: on at `prev` too), right (`OFF`: on at `prev` too), or is off at `prev`
+    /// (`OFF_PREV`), summed over the leaf children; then `w / F_prev` for a row on and off at
+    /// `prev` (`w` when the feature is new).
+    leaf: Vec<[f64; 5]>,
+    /// Per internal node: `sum of v (o - z)` over its leaf children for the same three cases.
+    leaf_share: Vec<[f64; 3]>,
 }
 
 impl EdgePlan {
@@ -73,54 +109,82 @@ impl EdgePlan {
     ) -> EdgePlan {
         let n = tree.num_nodes();
         let q = max_unique.div_ceil(2).max(1);
+        let q_pad = padded(q);
         let rule = &rules[q];
+        // Padding points: any point inside (0, 1) keeps every factor finite and nonzero, and
+        // their zero weights make their contribution an exact 0.
+        let points: Vec<(f64, f64)> = (0..q_pad)
+            .map(|k| rule.get(k).copied().unwrap_or((0.5, 0.0)))
+            .collect();
+        // Internal numbering.
+        let mut index = vec![NONE; n];
         let mut plan = EdgePlan {
-            q,
-            num_nodes: n,
-            parent: vec![NONE; n],
-            is_left: vec![false; n],
-            feature: vec![0; n],
-            prev: vec![NONE; n],
-            owned_bounds: Vec::with_capacity(n + 1),
-            owned: Vec::new(),
-            coef: vec![[1.0, 1.0, 1.0, 1.0, 0.0, 0.0]; n * q],
-            value: vec![0.0; n],
-            internal: Vec::new(),
+            q_pad,
+            ..EdgePlan::default()
         };
-        // Combined zero fraction of the edge's feature along the path to the node.
+        for c in 0..n {
+            if !tree.is_leaf(c) {
+                index[c] = plan.node.len() as u32;
+                plan.node.push(c as u32);
+            }
+        }
+        let ni = plan.node.len();
+        plan.kind = vec![0; ni];
+        plan.parent = vec![NONE; ni];
+        plan.is_left = vec![false; ni];
+        plan.prev = vec![NONE; ni];
+        plan.child_prev = vec![NONE; ni];
+        plan.feature = vec![0; ni];
+        plan.right = vec![NONE; ni];
+        plan.grow = vec![[0.0; 3]; ni * q_pad];
+        plan.mult = vec![[0.0; 2]; ni * q_pad];
+        plan.leaf = vec![[0.0; 5]; ni * q_pad];
+        plan.leaf_share = vec![[0.0; 3]; ni];
+        // Per tree node (edge from its parent): combined zero fraction of the parent's feature
+        // along the path, and the factor for a row on and off the path, per point.
         let mut zero = vec![1.0f64; n];
-        // Owner edge of each internal node (for the CSR list), filled top-down.
-        let mut owner = vec![NONE; n];
+        let mut hot = vec![0.0f64; n * q_pad];
+        let mut cold = vec![0.0f64; n * q_pad];
+        let mut parent_node = vec![NONE; n];
+        // Owner edge (internal index) of each internal node.
+        let mut owner = vec![NONE; ni];
+        let inv = |v: f64| if v != 0.0 { 1.0 / v } else { 0.0 };
         // Pre-order: parents come before children.
+        // The factor of an edge relative to prev's, per point and state: both on, on at prev
+        // only, neither.
+        let mut step = vec![[0.0; 3]; q_pad];
         for p in 0..n {
             if tree.is_leaf(p) {
-                plan.value[p] = tree.value[p] * weight;
                 continue;
             }
-            plan.internal.push(p as u32);
+            let ip = index[p] as usize;
             let f = tree.feature[p];
+            plan.feature[ip] = f;
             // The nearest ancestor edge splitting on f: walk up from p. Depth is bounded by
             // MAX_DEPTH and this runs once per model.
             let mut prev = NONE;
             let mut c = p as u32;
             while c != 0 {
-                let par = plan.parent[c as usize];
+                let par = parent_node[c as usize];
                 if tree.feature[par as usize] == f {
                     prev = c;
                     break;
                 }
                 c = par;
             }
-            owner[p] = prev;
+            if prev == p as u32 {
+                plan.kind[ip] |= IDLE;
+            } else if prev != NONE {
+                owner[ip] = index[prev as usize];
+            }
+            if prev != NONE {
+                plan.kind[ip] |= REPEAT;
+                plan.child_prev[ip] = index[prev as usize];
+            }
             let cover = tree.cover[p];
-            for (child, left) in [
-                (tree.left[p] as usize, true),
-                (tree.right[p] as usize, false),
-            ] {
-                plan.parent[child] = p as u32;
-                plan.is_left[child] = left;
-                plan.feature[child] = f;
-                plan.prev[child] = prev;
+            let (l, r) = (tree.left[p] as usize, tree.right[p] as usize);
+            for (child, left) in [(l, true), (r, false)] {
+                parent_node[child] = p as u32;
                 let ratio = if cover > 0.0 {
                     tree.cover[child] / cover
                 } else {
@@ -133,22 +197,65 @@ impl EdgePlan {
                         zero[prev as usize]
                     };
                 zero[child] = z;
-                for (k, &(t, w)) in rule.iter().enumerate() {
-                    let hot = z + (1.0 - z) * t;
-                    let cold = z * (1.0 - t);
-                    let inv = |v: f64| if v != 0.0 { 1.0 / v } else { 0.0 };
-                    plan.coef[child * q + k] = [
-                        hot,
-                        cold,
-                        inv(hot),
-                        inv(cold),
-                        w * (1.0 - z) * inv(hot),
-                        -w * z * inv(cold),
-                    ];
+                for (k, &(t, w)) in points.iter().enumerate() {
+                    let i = child * q_pad + k;
+                    // hot >= t > 0; cold is 0 only when z is.
+                    hot[i] = z + (1.0 - z) * t;
+                    cold[i] = z * (1.0 - t);
+                    step[k] = if prev == NONE {
+                        [hot[i], cold[i], 0.0]
+                    } else {
+                        let j = prev as usize * q_pad + k;
+                        [hot[i] / hot[j], cold[i] / hot[j], cold[i] * inv(cold[j])]
+                    };
+                    if !tree.is_leaf(child) {
+                        let ic = index[child] as usize * q_pad + k;
+                        plan.grow[ic] = step[k];
+                        if prev == NONE {
+                            // hot >= cold >= 0, so cold + (hot - cold) is within an ulp of hot.
+                            plan.grow[ic][ON] = hot[i] - cold[i];
+                        }
+                        plan.mult[ic] = [w * (1.0 - z) / hot[i], -w * z * inv(cold[i])];
+                    }
+                }
+                if tree.is_leaf(child) {
+                    let v = tree.value[child] * weight;
+                    plan.kind[ip] |= if left { LEFT_LEAF } else { RIGHT_LEAF };
+                    // Row goes left / right (and is on at prev) / is off at prev.
+                    let (go_left, go_right) = if left { (ON, OFF) } else { (OFF, ON) };
+                    for k in 0..q_pad {
+                        let cell = &mut plan.leaf[ip * q_pad + k];
+                        cell[0] += v * step[k][go_left];
+                        cell[1] += v * step[k][go_right];
+                        cell[2] += v * step[k][OFF_PREV];
+                    }
+                    let share = &mut plan.leaf_share[ip];
+                    let (on, off) = (v * (1.0 - z), -v * z);
+                    share[0] += if left { on } else { off };
+                    share[1] += if left { off } else { on };
+                    share[2] += off;
+                } else {
+                    let ic = index[child] as usize;
+                    plan.parent[ic] = ip as u32;
+                    plan.is_left[ic] = left;
+                    plan.prev[ic] = plan.child_prev[ip];
+                    if !left {
+                        plan.right[ip] = ic as u32;
+                    }
+                }
+            }
+            for (k, &(_, w)) in points.iter().enumerate() {
+                let cell = &mut plan.leaf[ip * q_pad + k];
+                if prev == NONE {
+                    cell[3] = w;
+                } else {
+                    let j = prev as usize * q_pad + k;
+                    cell[3] = w / hot[j];
+                    cell[4] = w * inv(cold[j]);
                 }
             }
         }
-        let mut counts = vec![0u32; n];
+        let mut counts = vec![0u32; ni];
         for &o in owner.iter().filter(|&&o| o != NONE) {
             counts[o as usize] += 1;
         }
@@ -159,7 +266,7 @@ impl EdgePlan {
             plan.owned_bounds.push(acc);
         }
         plan.owned = vec![0; acc as usize];
-        let mut fill: Vec<u32> = plan.owned_bounds[..n].to_vec();
+        let mut fill: Vec<u32> = plan.owned_bounds[..ni].to_vec();
         for (m, &o) in owner.iter().enumerate() {
             if o != NONE {
                 plan.owned[fill[o as usize] as usize] = m as u32;
@@ -170,15 +277,12 @@ impl EdgePlan {
     }
 }
 
-const HOT: usize = 0;
-const COLD: usize = 1;
-const INV_HOT: usize = 2;
-const INV_COLD: usize = 3;
-const R_HOT: usize = 4;
-const R_COLD: usize = 5;
+const ON: usize = 0;
+const OFF: usize = 1;
+const OFF_PREV: usize = 2;
 
 /// Per lane 1.0 (true) or 0.0 (false). Selecting with `m * a + (1 - m) * b` is exact for finite
-/// `a` and `b` (one term is an exact zero) and, unlike branches or bit casts, vectorises.
+/// `a` and `b` (one term is an exact zero) and, unlike a branch per lane, vectorises.
 type Mask<const L: usize> = [f64; L];
 
 /// Scratch space for one lane group.
@@ -186,10 +290,37 @@ type Mask<const L: usize> = [f64; L];
 pub(crate) struct EdgeScratch<const L: usize> {
     /// Decision per internal node and lane: goes left.
     left: Vec<Mask<L>>,
-    /// Per node and lane: the row satisfies every split on the edge's feature down to here.
+    /// Per internal node and lane: the row satisfies every split on the edge's feature down to
+    /// here.
     on: Vec<Mask<L>>,
-    /// Per node and quadrature point: G (top-down), then S (bottom-up).
+    /// Per internal node and point: G (top-down), then S (bottom-up).
     acc: Vec<[f64; L]>,
+}
+
+/// `q` rounded up to a point count the kernel is compiled for; beyond 16, a multiple of 16
+/// (run as several passes of 16 points). Each count costs two copies of [`sweeps`] in the
+/// binary, so above 8 (paths with more than 16 distinct features) only a few are compiled.
+/// Padding points have weight 0, so the padded count gives the same bits.
+#[cfg(not(target_arch = "wasm32"))]
+fn padded(q: usize) -> usize {
+    match q {
+        0..=8 => q.max(1),
+        9..=10 => 10,
+        11..=12 => 12,
+        13..=16 => 16,
+        _ => q.next_multiple_of(16),
+    }
+}
+
+/// In WebAssembly only powers of two are compiled: there the lanes do not become vector code
+/// (no SIMD by default), so the per-count copies buy ~30% of SHAP speed for ~200 KB of a
+/// module whose budget is 1 MB (issue 6). Same bits as the other targets (see above).
+#[cfg(target_arch = "wasm32")]
+fn padded(q: usize) -> usize {
+    match q {
+        0..=16 => q.max(1).next_power_of_two(),
+        _ => q.next_multiple_of(16),
+    }
 }
 
 /// Adds one tree's SHAP values for `L` rows (a lane group). `x` is feature-major (`x[f][lane]`, already
@@ -201,111 +332,195 @@ pub(crate) fn tree_shap_lanes<const L: usize>(
     s: &mut EdgeScratch<L>,
     phi: &mut [[f64; L]],
 ) {
-    let n = plan.num_nodes;
-    let q = plan.q;
-    if n <= 1 {
+    let ni = plan.node.len();
+    if ni == 0 {
         return;
     }
-    s.left.resize(n, [0.0; L]);
-    s.on.resize(n, [0.0; L]);
-    s.acc.resize(n * q, [0.0; L]);
+    s.left.resize(ni, [0.0; L]);
+    s.on.resize(ni, [0.0; L]);
     decide_lanes(plan, tree, x, &mut s.left);
-    let acc = &mut s.acc[..n * q];
-    let on_all = &mut s.on[..n];
-    let coef = &plan.coef[..n * q];
+    macro_rules! dispatch {
+        ($($q:literal)*) => {
+            match plan.q_pad {
+                $($q => sweeps::<L, $q>(plan, s, phi, 0),)*
+                q => {
+                    for pass in 0..q / 16 {
+                        sweeps::<L, 16>(plan, s, phi, pass);
+                    }
+                }
+            }
+        };
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    dispatch!(1 2 3 4 5 6 7 8 10 12);
+    #[cfg(target_arch = "wasm32")]
+    dispatch!(1 2 4 8);
+}
+
+/// The two sweeps over the points `Q * pass .. Q * (pass + 1)` of the plan.
+///
+/// Every lane expression builds a fresh local array from values loaded beforehand: stores
+/// into the scratch could otherwise alias the plan's loads as far as LLVM knows, and it then
+/// emits one scalar operation per lane instead of packed ones. Loops run point by point, so
+/// that only a few vectors are live at a time.
+#[inline(never)]
+fn sweeps<const L: usize, const Q: usize>(
+    plan: &EdgePlan,
+    s: &mut EdgeScratch<L>,
+    phi: &mut [[f64; L]],
+    pass: usize,
+) {
+    let ni = plan.node.len();
+    if s.acc.len() < ni * Q {
+        s.acc.resize(ni * Q, [0.0; L]);
+    }
+    let (acc, _) = s.acc[..ni * Q].as_chunks_mut::<Q>();
+    let on_all = &mut s.on[..ni];
+    let left = &s.left[..ni];
+    let stride = plan.q_pad / Q;
+    let (grow, _) = plan.grow.as_chunks::<Q>();
+    let (mult, _) = plan.mult.as_chunks::<Q>();
+    let (leaf, _) = plan.leaf.as_chunks::<Q>();
+    let at = |c: usize| c * stride + pass;
 
     // Sweep 1: o and G, top-down.
-    acc[..q].fill([1.0; L]);
-    for c in 1..n {
+    acc[0] = [[1.0; L]; Q];
+    for c in 1..ni {
         let p = plan.parent[c] as usize;
-        let dec = &s.left[p];
-        let mut on = [0.0; L];
-        if plan.is_left[c] {
-            on = *dec;
+        let dec = left[p];
+        let mut on: [f64; L] = if plan.is_left[c] {
+            dec
         } else {
-            for r in 0..L {
-                on[r] = 1.0 - dec[r];
-            }
-        }
+            from_fn(|r| 1.0 - dec[r])
+        };
         let prev = plan.prev[c];
-        if prev != NONE {
-            let po = &on_all[prev as usize];
-            for r in 0..L {
-                on[r] *= po[r];
-            }
-        }
-        on_all[c] = on;
-        let mut off = [0.0; L];
-        for r in 0..L {
-            off[r] = 1.0 - on[r];
-        }
-        let (head, tail) = acc.split_at_mut(c * q);
-        let parent = &head[p * q..p * q + q];
-        let out = &mut tail[..q];
-        let cf = &coef[c * q..c * q + q];
+        let (head, tail) = acc.split_at_mut(c);
+        let parent = &head[p];
+        let out = &mut tail[0];
+        let cf = &grow[at(c)];
         if prev == NONE {
-            for ((o, g), cf) in out.iter_mut().zip(parent).zip(cf) {
-                for r in 0..L {
-                    o[r] = g[r] * (on[r] * cf[HOT] + off[r] * cf[COLD]);
-                }
+            on_all[c] = on;
+            for k in 0..Q {
+                let (d, cc, g) = (cf[k][ON], cf[k][OFF], parent[k]);
+                out[k] = from_fn(|r| g[r] * (cc + on[r] * d));
             }
         } else {
-            let prev = prev as usize;
-            let po = &on_all[prev];
-            let pcf = &coef[prev * q..prev * q + q];
-            for (((o, g), cf), pcf) in out.iter_mut().zip(parent).zip(cf).zip(pcf) {
-                for r in 0..L {
-                    let factor = on[r] * cf[HOT] + off[r] * cf[COLD];
-                    let undo = po[r] * pcf[INV_HOT] + (1.0 - po[r]) * pcf[INV_COLD];
-                    o[r] = g[r] * factor * undo;
-                }
+            let po = on_all[prev as usize];
+            on = from_fn(|r| on[r] * po[r]);
+            on_all[c] = on;
+            // Exactly one of the three masks is 1 in each lane.
+            let off: [f64; L] = from_fn(|r| po[r] - on[r]);
+            let poff: [f64; L] = from_fn(|r| 1.0 - po[r]);
+            for k in 0..Q {
+                let (h, cc, pc, g) = (cf[k][ON], cf[k][OFF], cf[k][OFF_PREV], parent[k]);
+                out[k] = from_fn(|r| g[r] * (on[r] * h + off[r] * cc + poff[r] * pc));
             }
         }
     }
 
-    // Sweeps 2 and 3 fused, bottom-up (children have larger indices than their parent): S at
-    // the node, then the edge into it, whose owned nodes are descendants and already final.
-    for c in (1..n).rev() {
-        let (head, tail) = acc.split_at_mut(c * q);
-        let node = &mut tail[..q];
-        if tree.is_leaf(c) {
-            let v = plan.value[c];
-            for a in node.iter_mut() {
-                for r in 0..L {
-                    a[r] *= v;
-                }
+    // Sweep 2, bottom-up (children have larger indices than their parent): S at the node from
+    // its children, the leaf children's contributions, then the edges into internal children,
+    // whose owned nodes are below them and already final.
+    for p in (0..ni).rev() {
+        let kind = plan.kind[p];
+        let dec = left[p];
+        let lf = &leaf[at(p)];
+        let (head, below) = acc.split_at_mut(p + 1);
+        let node = &mut head[p];
+        let mut total = [0.0; L];
+        if kind & (LEFT_LEAF | RIGHT_LEAF) == 0 {
+            let (a, b) = (&below[0], &below[plan.right[p] as usize - p - 1]);
+            for k in 0..Q {
+                let (a, b) = (a[k], b[k]);
+                node[k] = from_fn(|r| a[r] + b[r]);
             }
         } else {
-            let (l, rr) = (tree.left[c] as usize - c, tree.right[c] as usize - c);
-            let (node, below) = tail.split_at_mut(q);
-            for (k, o) in node.iter_mut().enumerate() {
-                let (a, b) = (&below[(l - 1) * q + k], &below[(rr - 1) * q + k]);
-                for r in 0..L {
-                    o[r] = a[r] + b[r];
+            // The internal child's S, if any.
+            let inner = if kind & LEFT_LEAF == 0 {
+                Some(&below[0])
+            } else if kind & RIGHT_LEAF == 0 {
+                Some(&below[plan.right[p] as usize - p - 1])
+            } else {
+                None
+            };
+            let share = plan.leaf_share[p];
+            if kind & REPEAT == 0 {
+                let undec: [f64; L] = from_fn(|r| 1.0 - dec[r]);
+                let mut wg = [0.0; L];
+                if let Some(inner) = inner {
+                    for k in 0..Q {
+                        let (x, y, w, g, base) = (lf[k][0], lf[k][1], lf[k][3], node[k], inner[k]);
+                        wg = from_fn(|r| wg[r] + g[r] * w);
+                        node[k] = from_fn(|r| base[r] + g[r] * (dec[r] * x + undec[r] * y));
+                    }
+                } else {
+                    for k in 0..Q {
+                        let (x, y, w, g) = (lf[k][0], lf[k][1], lf[k][3], node[k]);
+                        wg = from_fn(|r| wg[r] + g[r] * w);
+                        node[k] = from_fn(|r| g[r] * (dec[r] * x + undec[r] * y));
+                    }
+                }
+                total = from_fn(|r| wg[r] * (dec[r] * share[0] + undec[r] * share[1]));
+            } else {
+                let po = on_all[plan.child_prev[p] as usize];
+                let a: [f64; L] = from_fn(|r| dec[r] * po[r]);
+                let b: [f64; L] = from_fn(|r| po[r] - a[r]);
+                let c: [f64; L] = from_fn(|r| 1.0 - po[r]);
+                let (mut wh, mut wc) = ([0.0; L], [0.0; L]);
+                for k in 0..Q {
+                    let (x, y, z, g) = (lf[k][0], lf[k][1], lf[k][2], node[k]);
+                    let (h, cc) = (lf[k][3], lf[k][4]);
+                    let base = inner.map_or([0.0; L], |s| s[k]);
+                    wh = from_fn(|r| wh[r] + g[r] * h);
+                    wc = from_fn(|r| wc[r] + g[r] * cc);
+                    node[k] = from_fn(|r| base[r] + g[r] * (a[r] * x + b[r] * y + c[r] * z));
+                }
+                total = from_fn(|r| {
+                    (po[r] * wh[r] + c[r] * wc[r])
+                        * (a[r] * share[0] + b[r] * share[1] + c[r] * share[2])
+                });
+            }
+        }
+        // Edges into internal children.
+        for (child, is_leaf) in [
+            (p + 1, kind & LEFT_LEAF != 0),
+            (plan.right[p] as usize, kind & RIGHT_LEAF != 0),
+        ] {
+            if is_leaf || plan.kind[child] & IDLE != 0 {
+                continue;
+            }
+            let sc = &below[child - p - 1];
+            let owned = &plan.owned
+                [plan.owned_bounds[child] as usize..plan.owned_bounds[child + 1] as usize];
+            let cf = &mult[at(child)];
+            // The on and off lanes' totals are kept apart so that the per-lane choice between
+            // the two multipliers is made once per edge, not once per point.
+            let mut hot = [0.0; L];
+            let mut cold = [0.0; L];
+            if owned.is_empty() {
+                for k in 0..Q {
+                    let (a, rh, rc) = (sc[k], cf[k][0], cf[k][1]);
+                    hot = from_fn(|r| hot[r] + a[r] * rh);
+                    cold = from_fn(|r| cold[r] + a[r] * rc);
+                }
+            } else {
+                for k in 0..Q {
+                    let mut a = sc[k];
+                    for &m in owned {
+                        let y = below[m as usize - p - 1][k];
+                        a = from_fn(|r| a[r] - y[r]);
+                    }
+                    let (rh, rc) = (cf[k][0], cf[k][1]);
+                    hot = from_fn(|r| hot[r] + a[r] * rh);
+                    cold = from_fn(|r| cold[r] + a[r] * rc);
                 }
             }
+            let on = on_all[child];
+            total = from_fn(|r| total[r] + (on[r] * hot[r] + (1.0 - on[r]) * cold[r]));
         }
-        let _ = head;
-        let on = &on_all[c];
-        let owned = &plan.owned[plan.owned_bounds[c] as usize..plan.owned_bounds[c + 1] as usize];
-        let cf = &coef[c * q..c * q + q];
-        let mut total = [0.0; L];
-        for (k, cf) in cf.iter().enumerate() {
-            let mut a = acc[c * q + k];
-            for &m in owned {
-                let sm = &acc[m as usize * q + k];
-                for r in 0..L {
-                    a[r] -= sm[r];
-                }
-            }
-            for r in 0..L {
-                total[r] += a[r] * (on[r] * cf[R_HOT] + (1.0 - on[r]) * cf[R_COLD]);
-            }
-        }
-        let out = &mut phi[plan.feature[c] as usize];
-        for r in 0..L {
-            out[r] += total[r];
-        }
+        let out = &mut phi[plan.feature[p] as usize];
+        let cur = *out;
+        *out = from_fn(|r| cur[r] + total[r]);
     }
 }
 
@@ -317,42 +532,28 @@ fn decide_lanes<const L: usize>(
     x: &[[f64; L]],
     left: &mut [Mask<L>],
 ) {
-    for &node in &plan.internal {
+    // 1.0 where `b`, else 0.0, without a branch or an int-to-float conversion per lane.
+    let mask = |b: bool| f64::from_bits(1.0f64.to_bits() & (b as u64).wrapping_neg());
+    for (i, &node) in plan.node.iter().enumerate() {
         let n = node as usize;
-        let xs = &x[tree.feature[n] as usize];
+        let xs = x[tree.feature[n] as usize];
         let fl = tree.flags[n];
         let t = tree.threshold[n];
-        let dl = fl & flags::DEFAULT_LEFT != 0;
-        let mask = |b: bool| if b { 1.0 } else { 0.0 };
-        let mut out = [0.0; L];
-        if fl & flags::CATEGORICAL != 0 {
-            for r in 0..L {
-                out[r] = mask(tree.goes_left(n, xs[r]));
-            }
+        let missing = (fl & flags::MISSING_MASK) >> flags::MISSING_SHIFT;
+        left[i] = if fl & flags::CATEGORICAL != 0 || missing > 1 {
+            from_fn(|r| mask(tree.goes_left(n, xs[r])))
         } else {
-            match (fl & flags::MISSING_MASK) >> flags::MISSING_SHIFT {
-                0 => {
-                    // NaN fails `<=`; it takes the default side.
-                    for r in 0..L {
-                        let v = xs[r];
-                        out[r] = mask((v <= t) | (v.is_nan() & dl));
-                    }
-                }
-                1 => {
-                    // NaN compares as 0.
-                    let zero_left = 0.0 <= t;
-                    for r in 0..L {
-                        let v = xs[r];
-                        out[r] = mask((v <= t) | (v.is_nan() & zero_left));
-                    }
-                }
-                _ => {
-                    for r in 0..L {
-                        out[r] = mask(tree.goes_left(n, xs[r]));
-                    }
-                }
+            // NaN takes the default side (missing type 0) or compares as 0 (type 1).
+            let nan_left = if missing == 0 {
+                fl & flags::DEFAULT_LEFT != 0
+            } else {
+                0.0 <= t
+            };
+            if nan_left {
+                from_fn(|r| mask((xs[r] <= t) | xs[r].is_nan()))
+            } else {
+                from_fn(|r| mask(xs[r] <= t))
             }
-        }
-        left[n] = out;
+        };
     }
 }

@@ -36,9 +36,9 @@ use edges::{tree_shap_lanes, EdgePlan, EdgeScratch, LANES};
 const INTERACTION_BLOCK_ROWS: usize = 8;
 
 /// Tail rows (after the full lane groups) up to this many run one per single-lane group;
-/// more are padded into one more full group. A single-lane pass costs about a third of a
-/// full group's (measured on the benchmark models), so 1-2 rows go single.
-const SINGLE_LANE_TAIL: usize = 2;
+/// more are padded into one more full group. A single-lane pass costs a fifth (LightGBM 500x63)
+/// to a third (XGBoost 100x4) of a full 16-lane group's (callgrind), so 1-3 rows go single.
+const SINGLE_LANE_TAIL: usize = 3;
 
 use crate::error::{Error, Result};
 use crate::model::{tree::Tree, Model};
@@ -617,13 +617,26 @@ mod tests {
     /// every missing type, categorical splits, and (when `zero_covers`) empty nodes. Covers
     /// are consistent (a node's cover is its children's sum), as trained models have.
     fn random_tree(seed: u64, features: usize, max_depth: u32, zero_covers: bool) -> Tree {
+        random_tree_shaped(seed, features, max_depth, zero_covers, false)
+    }
+
+    /// As [`random_tree`]; with `chain`, every split has one leaf child and the tree is a path
+    /// of `max_depth` splits, so that paths carry many distinct features (many quadrature
+    /// points) while the tree stays small.
+    fn random_tree_shaped(
+        seed: u64,
+        features: usize,
+        max_depth: u32,
+        zero_covers: bool,
+        chain: bool,
+    ) -> Tree {
         let mut rng = Rng(seed | 1);
         let mut raw = RawTree {
             cat_sets: vec![vec![1, 3], vec![0, 2, 5]],
             ..RawTree::default()
         };
-        // Build in pre-order with an explicit stack of (node index, depth).
-        let mut stack = vec![(0usize, 0u32)];
+        // Build in pre-order with an explicit stack of (node index, depth, may split).
+        let mut stack = vec![(0usize, 0u32, true)];
         let push_node = |raw: &mut RawTree| {
             raw.left.push(-1);
             raw.right.push(-1);
@@ -636,8 +649,8 @@ mod tests {
             raw.left.len() - 1
         };
         push_node(&mut raw);
-        while let Some((n, depth)) = stack.pop() {
-            let split = depth < max_depth && (depth == 0 || rng.below(10) < 7);
+        while let Some((n, depth, alive)) = stack.pop() {
+            let split = depth < max_depth && alive && (chain || depth == 0 || rng.below(10) < 7);
             if !split {
                 raw.value[n] = (rng.below(2001) as f64 - 1000.0) / 100.0;
                 raw.cover[n] = if zero_covers && rng.below(4) == 0 {
@@ -665,8 +678,9 @@ mod tests {
             let r = push_node(&mut raw);
             raw.left[n] = l as i64;
             raw.right[n] = r as i64;
-            stack.push((r, depth + 1));
-            stack.push((l, depth + 1));
+            let left_goes_on = !chain || rng.below(2) == 0;
+            stack.push((r, depth + 1, !chain || !left_goes_on));
+            stack.push((l, depth + 1, left_goes_on));
         }
         // Internal covers: children's sums, bottom-up (children have larger indices).
         for n in (0..raw.left.len()).rev() {
@@ -752,6 +766,24 @@ mod tests {
                 // Additivity: the contributions and the expected value sum to the output.
                 let total: f64 = fast.iter().sum::<f64>() + expected;
                 prop_assert!((total - value).abs() <= 1e-10 * scale, "sum {total} vs output {value}");
+            }
+        }
+
+        #[test]
+        fn deep_paths_with_many_points_agree(seed in any::<u64>(), depth in 10u32..70, features in 8usize..60) {
+            // Up to ~40 distinct features on a path: padded point counts and several passes.
+            let zero_covers = seed % 3 == 0;
+            let tree = random_tree_shaped(seed, features, depth, zero_covers, true);
+            let rows = random_rows(seed, features, 11);
+            for (fast, reference, value, expected) in both_kernels(&tree, features, &rows) {
+                let scale = 1.0 + reference.iter().fold(value.abs(), |m, v| m.max(v.abs()));
+                for (a, b) in fast.iter().zip(&reference) {
+                    prop_assert!(a.is_finite());
+                    prop_assert!((a - b).abs() <= 1e-12 * scale, "fast {a} vs reference {b}");
+                }
+                // Additivity holds when every node was reached in training.
+                let total: f64 = fast.iter().sum::<f64>() + expected;
+                prop_assert!(zero_covers || (total - value).abs() <= 1e-10 * scale, "sum {total} vs output {value}");
             }
         }
 
