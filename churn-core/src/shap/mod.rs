@@ -562,8 +562,12 @@ where
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
+        // One job per block: rayon otherwise hands each thread a contiguous half up front, and
+        // on a busy machine a late-waking worker left the other with most of a short batch
+        // (xgb 100x4, 2,000 rows: 2 threads 1.2x one thread at the median, 1.9x at best).
         out.par_chunks_mut(chunk)
             .enumerate()
+            .with_max_len(1)
             .for_each_init(Scratch::default, |s, (b, c)| work(b, c, s));
     }
     #[cfg(not(feature = "parallel"))]
