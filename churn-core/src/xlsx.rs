@@ -450,17 +450,21 @@ impl Zip {
         let usize_ = u32::try_from(part.raw_len)
             .map_err(|_| too_big("a part of the workbook is over 4 GiB".into()))?;
         let name_len = name.len() as u16;
+        // The fields both headers share, from "version needed" to the name length.
+        let mut shared = Vec::with_capacity(24);
+        shared.extend_from_slice(&20u16.to_le_bytes()); // version needed: 2.0 (deflate)
+        shared.extend_from_slice(&0u16.to_le_bytes()); // flags
+        shared.extend_from_slice(&8u16.to_le_bytes()); // method: deflate
+        shared.extend_from_slice(&DOS_TIME.to_le_bytes());
+        shared.extend_from_slice(&DOS_DATE.to_le_bytes());
+        shared.extend_from_slice(&part.crc.to_le_bytes());
+        shared.extend_from_slice(&csize.to_le_bytes());
+        shared.extend_from_slice(&usize_.to_le_bytes());
+        shared.extend_from_slice(&name_len.to_le_bytes());
+
         let b = &mut self.bytes;
         b.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        b.extend_from_slice(&20u16.to_le_bytes()); // version needed: 2.0 (deflate)
-        b.extend_from_slice(&0u16.to_le_bytes()); // flags
-        b.extend_from_slice(&8u16.to_le_bytes()); // method: deflate
-        b.extend_from_slice(&DOS_TIME.to_le_bytes());
-        b.extend_from_slice(&DOS_DATE.to_le_bytes());
-        b.extend_from_slice(&part.crc.to_le_bytes());
-        b.extend_from_slice(&csize.to_le_bytes());
-        b.extend_from_slice(&usize_.to_le_bytes());
-        b.extend_from_slice(&name_len.to_le_bytes());
+        b.extend_from_slice(&shared);
         b.extend_from_slice(&0u16.to_le_bytes()); // extra field length
         b.extend_from_slice(name.as_bytes());
         b.extend_from_slice(&part.deflated);
@@ -468,15 +472,7 @@ impl Zip {
         let c = &mut self.central;
         c.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         c.extend_from_slice(&20u16.to_le_bytes()); // made by: 2.0, MS-DOS attributes
-        c.extend_from_slice(&20u16.to_le_bytes());
-        c.extend_from_slice(&0u16.to_le_bytes());
-        c.extend_from_slice(&8u16.to_le_bytes());
-        c.extend_from_slice(&DOS_TIME.to_le_bytes());
-        c.extend_from_slice(&DOS_DATE.to_le_bytes());
-        c.extend_from_slice(&part.crc.to_le_bytes());
-        c.extend_from_slice(&csize.to_le_bytes());
-        c.extend_from_slice(&usize_.to_le_bytes());
-        c.extend_from_slice(&name_len.to_le_bytes());
+        c.extend_from_slice(&shared);
         // Extra field and comment lengths, disk number, internal and external attributes.
         c.extend_from_slice(&[0; 12]);
         c.extend_from_slice(&offset.to_le_bytes());
