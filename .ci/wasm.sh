@@ -32,6 +32,8 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test -p churnlens-wasm --target wasm32-unknown-unknown
 
 echo "--- package build (web + bundler)"
+# npm packages first: build.sh runs wasm-opt from binaryen (a devDependency).
+(cd bindings/wasm && npm ci --no-audit --no-fund --loglevel=error)
 CHURNLENS_WASM_TARGET_DIR="$CARGO_TARGET_DIR" bash bindings/wasm/build.sh
 
 # test/intake.test.mjs reads the Node suite's CLI fixtures (bindings/node/test/fixtures) and,
@@ -39,5 +41,4 @@ CHURNLENS_WASM_TARGET_DIR="$CARGO_TARGET_DIR" bash bindings/wasm/build.sh
 # the same bytes and bits.
 echo "--- node --test on the built package"
 cd bindings/wasm
-npm ci --no-audit --no-fund --loglevel=error   # typescript, for the type-check test
 node --test test/
