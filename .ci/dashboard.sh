@@ -24,6 +24,7 @@ if [[ "$have" != "$want" ]]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 echo "--- wasm package"
+(cd bindings/wasm && npm ci --no-audit --no-fund --loglevel=error)   # wasm-opt for build.sh
 CHURNLENS_WASM_TARGET_DIR="$PWD/target/wasm" bash bindings/wasm/build.sh
 
 echo "--- churnlens CLI (reference values for the e2e suite)"
