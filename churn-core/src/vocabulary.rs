@@ -28,6 +28,10 @@ use crate::error::{Error, Result};
 /// ```
 pub const BUILTIN_VOCABULARY_TOML: &str = include_str!("../data/vocabulary.toml");
 
+/// The same file as JSON, written by `build.rs`: [`Vocabulary::builtin`] reads this, so that a
+/// build that never parses user TOML (the WASM package) links no TOML parser (~80 KB of wasm).
+const BUILTIN_VOCABULARY_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/vocabulary.json"));
+
 /// What values a concept holds; guides value-based evidence when mapping columns.
 ///
 /// ```
@@ -137,7 +141,7 @@ struct VocabularyFile {
     concepts: Vec<Concept>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct Synonym {
     concept: usize,
     tokens: Vec<String>,
@@ -153,7 +157,7 @@ struct Synonym {
 /// assert_eq!(vocab.resolve("Workspace Members")[0].concept, "seats");
 /// # Ok::<(), churn_core::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Vocabulary {
     concepts: Vec<Concept>,
     stopwords: HashSet<String>,
@@ -182,11 +186,19 @@ impl Vocabulary {
     /// ```
     pub fn builtin() -> &'static Vocabulary {
         static BUILTIN: OnceLock<Vocabulary> = OnceLock::new();
-        BUILTIN.get_or_init(|| match Vocabulary::from_toml(BUILTIN_VOCABULARY_TOML) {
-            Ok(v) => v,
-            // The file is compiled in and checked by this crate's tests; an empty vocabulary
-            // (exact names only) is the safe fallback rather than a panic.
-            Err(_) => Vocabulary::empty(),
+        BUILTIN.get_or_init(|| {
+            let parsed = serde_json::from_str(BUILTIN_VOCABULARY_JSON)
+                .map_err(|e| Error::Vocabulary {
+                    field: "file".into(),
+                    reason: e.to_string(),
+                })
+                .and_then(Vocabulary::from_file);
+            match parsed {
+                Ok(v) => v,
+                // The file is compiled in and checked by this crate's tests; an empty
+                // vocabulary (exact names only) is the safe fallback rather than a panic.
+                Err(_) => Vocabulary::empty(),
+            }
         })
     }
 
@@ -231,6 +243,10 @@ impl Vocabulary {
                 .unwrap_or_else(|| "file".into()),
             reason: e.message().to_string(),
         })?;
+        Vocabulary::from_file(file)
+    }
+
+    fn from_file(file: VocabularyFile) -> Result<Vocabulary> {
         if file.format_version != 1 {
             return Err(Error::Vocabulary {
                 field: "format_version".into(),
@@ -871,6 +887,8 @@ mod tests {
         let v = Vocabulary::from_toml(BUILTIN_VOCABULARY_TOML).expect("built-in vocabulary");
         assert!(v.concepts().len() > 100);
         assert!(v.synonyms.len() > 1000);
+        // The JSON that build.rs writes holds the same vocabulary.
+        assert_eq!(Vocabulary::builtin(), &v);
     }
 
     #[test]
