@@ -541,11 +541,22 @@ pub fn map_columns_with<S: AsRef<str>>(
     overrides: Option<&Overrides>,
     options: &MapOptions,
 ) -> Result<Mapping> {
+    let headers: Vec<String> = headers.iter().map(|h| h.as_ref().to_string()).collect();
+    map_headers(headers, schema, samples, overrides, options)
+}
+
+/// [`map_columns_with`] once for every header type.
+fn map_headers(
+    headers: Vec<String>,
+    schema: &Schema,
+    samples: Option<&[Vec<String>]>,
+    overrides: Option<&Overrides>,
+    options: &MapOptions,
+) -> Result<Mapping> {
     let vocab: &Vocabulary = match &options.vocabulary {
         Some(v) => v,
         None => Vocabulary::builtin(),
     };
-    let headers: Vec<String> = headers.iter().map(|h| h.as_ref().to_string()).collect();
     let threshold = options.threshold.clamp(0.0, 1.0);
 
     // --- Overrides first.

@@ -1702,7 +1702,7 @@ impl<'b> Pipeline<'b> {
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn score<R: Read>(&self, input: R, sinks: Sinks<'_>) -> Result<RunSummary> {
-        self.run(input, sinks, None, true)
+        self.run(Box::new(input), sinks, None, true)
     }
 
     /// [`Pipeline::score`], calling `observer` with every chunk after it is written, in input
@@ -1723,7 +1723,7 @@ impl<'b> Pipeline<'b> {
         sinks: Sinks<'_>,
         observer: &mut Observer<'_>,
     ) -> Result<RunSummary> {
-        self.run(input, sinks, Some(observer), true)
+        self.run(Box::new(input), sinks, Some(observer), true)
     }
 
     /// Checks an input without scoring it: mapping, validation and the data-quality report
@@ -1738,7 +1738,7 @@ impl<'b> Pipeline<'b> {
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn report<R: Read>(&self, input: R) -> Result<RunSummary> {
-        self.run(input, Sinks::default(), None, false)
+        self.run(Box::new(input), Sinks::default(), None, false)
     }
 
     fn width(&self) -> usize {
@@ -1755,9 +1755,10 @@ impl<'b> Pipeline<'b> {
         }
     }
 
-    fn run<R: Read>(
+    // One copy of the run for every reader type: the input is boxed, not generic.
+    fn run(
         &self,
-        input: R,
+        input: Box<dyn Read + '_>,
         mut sinks: Sinks<'_>,
         mut observer: Option<&mut Observer<'_>>,
         score: bool,
