@@ -11,7 +11,9 @@
 //! and other trees (LightGBM's leaf-wise ones) are chained so that a row walks from one tree's
 //! leaf straight to the next tree's root, never waiting for a deeper row. Both sum leaf values
 //! in the library's type and order, so results are bit-identical to the single-row path. Few
-//! rows take the single-row path ([`Forest`]).
+//! rows take the single-row path ([`Forest`]), except XGBoost rows of models whose trees are
+//! all complete: they walk the complete layout one row wide, several trees at a time
+//! ([`Batch::row`]).
 
 use std::sync::OnceLock;
 
@@ -117,7 +119,11 @@ pub(crate) struct Forest {
     plain: bool,
     /// Every tree is balanced: descents run their fixed depth without testing for leaves.
     balanced: bool,
-    /// The batch layouts, built on the first batch of at least [`LOCKSTEP_ROWS`] rows.
+    /// Every tree becomes a complete tree in the batch layout (if the row's columns fit):
+    /// single XGBoost rows then take [`Batch::row`].
+    complete: bool,
+    /// The batch layouts, built on the first batch of at least [`LOCKSTEP_ROWS`] rows (or the
+    /// first row of a complete XGBoost model).
     batch: OnceLock<Kernels>,
 }
 
@@ -131,6 +137,9 @@ impl Forest {
             depth: Vec::with_capacity(trees.len()),
             plain: trees.iter().all(|t| t.plain),
             balanced: trees.iter().all(|t| t.balanced),
+            complete: trees.iter().all(|t| {
+                t.plain && t.balanced && t.depth <= COMPLETE_MAX_DEPTH && t.packed.len() < SINK
+            }),
             batch: OnceLock::new(),
         };
         for t in trees {
@@ -386,6 +395,8 @@ struct Batch<T> {
     weight: Vec<Option<T>>,
     /// Outputs that some tree adds to: the others keep their base margin as it is.
     touched: Vec<bool>,
+    /// Every item is [`Item::Complete`]: [`Batch::row`] applies.
+    complete: bool,
 }
 
 #[derive(Debug)]
@@ -412,6 +423,7 @@ impl<T: Lane> Batch<T> {
             chain_link: Vec::new(),
             weight: Vec::with_capacity(model.trees.len()),
             touched: vec![false; k],
+            complete: false,
         };
         let konst = (2 * f) as u16;
         // Column and threshold of a split: the half of the laid-out row that sends NaN where
@@ -566,6 +578,10 @@ impl<T: Lane> Batch<T> {
                 }
             }
         }
+        b.complete = b
+            .items
+            .iter()
+            .all(|(_, i)| matches!(i, Item::Complete { .. }));
         b
     }
 }
@@ -777,6 +793,162 @@ fn run_masks<T: Lane, G: Cols<T> + ?Sized, const M: usize>(
     }
 }
 
+/// Trees of a complete run that one row descends together: independent descents overlap
+/// their dependent loads.
+const ROW_TREES: usize = 16;
+
+/// Leaf values of one row (columns `x`, laid out as one lane of a [`Group`]) in `N` complete
+/// trees of `M = 2^depth` slots, descended together.
+#[inline(always)]
+fn row_trees<const M: usize, const N: usize, X: Pick<f32> + ?Sized>(
+    thr: &[[f32; M]; N],
+    col: &[[u16; M]; N],
+    leaves: &[[f32; M]; N],
+    x: &X,
+) -> [f32; N] {
+    let mut idx = [0usize; N];
+    for _ in 0..M.trailing_zeros() {
+        for (j, i) in idx.iter_mut().enumerate() {
+            let v = x.pick(col[j].pick(*i) as usize);
+            *i = 2 * *i + 1 + (v > thr[j].pick(*i)) as usize;
+        }
+    }
+    std::array::from_fn(|j| leaves[j].pick(idx[j] - (M - 1)))
+}
+
+/// Adds a run of complete trees of `M` slots to one row's sum, in tree order.
+#[inline(always)]
+fn row_run<const M: usize, X: Pick<f32> + ?Sized>(
+    b: &Batch<f32>,
+    at: usize,
+    leaf: usize,
+    trees: usize,
+    x: &X,
+    sum: &mut f32,
+) {
+    let (thr, _) = b.thr[at..at + trees * M].as_chunks::<M>();
+    let (col, _) = b.col[at..at + trees * M].as_chunks::<M>();
+    let (leaves, _) = b.leaf[leaf..leaf + trees * M].as_chunks::<M>();
+    let mut s = *sum;
+    let rest = row_chunks::<M, ROW_TREES, X>(thr, col, leaves, x, &mut s);
+    let (thr, col, leaves) = (&thr[rest..], &col[rest..], &leaves[rest..]);
+    let rest = row_chunks::<M, 4, X>(thr, col, leaves, x, &mut s);
+    let (thr, col, leaves) = (&thr[rest..], &col[rest..], &leaves[rest..]);
+    row_chunks::<M, 1, X>(thr, col, leaves, x, &mut s);
+    *sum = s;
+}
+
+/// [`row_trees`] over the trees in whole chunks of `N`, adding to `s`; returns how many trees
+/// it took.
+#[inline(always)]
+fn row_chunks<const M: usize, const N: usize, X: Pick<f32> + ?Sized>(
+    thr: &[[f32; M]],
+    col: &[[u16; M]],
+    leaves: &[[f32; M]],
+    x: &X,
+    s: &mut f32,
+) -> usize {
+    let (thr, _) = thr.as_chunks::<N>();
+    let (col, _) = col.as_chunks::<N>();
+    let (leaves, _) = leaves.as_chunks::<N>();
+    for ((thr, col), leaves) in thr.iter().zip(col).zip(leaves) {
+        for v in row_trees(thr, col, leaves, x) {
+            *s += v;
+        }
+    }
+    thr.len() * N
+}
+
+impl Batch<f32> {
+    /// Adds every tree to the sums `out` of one XGBoost row (as given: rounded to f32 here)
+    /// when every item is complete: the row is laid out once as one lane of the batch
+    /// columns, so a step is a compare and an index update, with no NaN or leaf test.
+    fn row(&self, row: &[f64], out: &mut [f64]) {
+        let cols = self.cols + self.nan_cols.len();
+        // Power-of-two tables on the stack: masked indices need no bounds check.
+        if cols <= 64 {
+            self.row_in(&mut [0.0; 64], row, out);
+        } else if cols <= 128 {
+            self.row_in(&mut [0.0; 128], row, out);
+        } else if cols <= 256 {
+            self.row_in(&mut [0.0; 256], row, out);
+        } else {
+            self.row_in(&mut vec![0.0; cols][..], row, out);
+        }
+    }
+
+    #[inline(always)]
+    fn row_in<X: Pick<f32> + AsMut<[f32]> + ?Sized>(
+        &self,
+        x: &mut X,
+        row: &[f64],
+        out: &mut [f64],
+    ) {
+        let f = row.len();
+        {
+            let x = x.as_mut();
+            let (lo, rest) = x.split_at_mut(f);
+            let (hi, rest) = rest.split_at_mut(f);
+            for ((lo, hi), &v) in lo.iter_mut().zip(hi).zip(row) {
+                let v32 = v as f32;
+                (*lo, *hi) = if v.is_nan() {
+                    (f32::NEG_INFINITY, f32::INFINITY)
+                } else {
+                    (v32, v32)
+                };
+            }
+            rest[0] = 0.0;
+            for (c, &j) in rest[1..].iter_mut().zip(&self.nan_cols) {
+                *c = if row[j].is_nan() { f32::INFINITY } else { 0.0 };
+            }
+        }
+        let x = &*x;
+        // XGBoost sums in f32 from the f32-rounded base margin.
+        let k = out.len();
+        let mut small = [0.0f32; 16];
+        let mut heap = Vec::new();
+        let acc: &mut [f32] = if k <= small.len() {
+            &mut small[..k]
+        } else {
+            heap.resize(k, 0.0);
+            &mut heap
+        };
+        for (a, &o) in acc.iter_mut().zip(out.iter()) {
+            *a = o as f32;
+        }
+        for &(g, item) in &self.items {
+            let Item::Complete {
+                depth,
+                at,
+                leaf,
+                trees,
+                ..
+            } = item
+            else {
+                unreachable!("Batch::row needs complete items only")
+            };
+            let (at, leaf, trees) = (at as usize, leaf as usize, trees as usize);
+            let run = match depth {
+                0 => row_run::<1, X>,
+                1 => row_run::<2, X>,
+                2 => row_run::<4, X>,
+                3 => row_run::<8, X>,
+                4 => row_run::<16, X>,
+                5 => row_run::<32, X>,
+                6 => row_run::<64, X>,
+                7 => row_run::<128, X>,
+                _ => row_run::<256, X>,
+            };
+            run(self, at, leaf, trees, x, &mut acc[g as usize]);
+        }
+        for ((o, &a), &t) in out.iter_mut().zip(acc.iter()).zip(&self.touched) {
+            if t {
+                *o = a as f64;
+            }
+        }
+    }
+}
+
 impl<T: Lane> Batch<T> {
     /// Adds every tree to the sums `acc` of the block's rows, laid out in `xs` (one table per
     /// group of [`LANES`] rows); `rows` holds the same rows as given, for the general kernel.
@@ -875,6 +1047,23 @@ impl Model {
             Format::XGBoost => Kernels::F32(Batch::build(self)),
             Format::LightGBM => Kernels::F64(Batch::build(self)),
         })
+    }
+
+    /// The batch layout of an XGBoost model whose trees are all complete there, for single
+    /// rows ([`Batch::row`]). Other models never build the layout here.
+    #[inline]
+    fn row_layout(&self) -> Option<&Batch<f32>> {
+        if self.format != Format::XGBoost {
+            return None;
+        }
+        let forest = self.forest.get_or_init(|| Forest::build(&self.trees));
+        if !forest.complete {
+            return None;
+        }
+        match self.kernels() {
+            Kernels::F32(b) if b.complete => Some(b),
+            _ => None,
+        }
     }
 
     /// [`Model::accumulate_block`] for `n` rows through the batch layouts.
@@ -1040,6 +1229,20 @@ impl Model {
 
     /// Adds every tree's output to `out` (`rows x num_outputs`, pre-filled with the base margin).
     fn accumulate_block(&self, rows: &[f64], out: &mut [f64]) {
+        let (f, k) = (self.num_features, self.num_outputs);
+        if f > 0 && rows.len() < LOCKSTEP_ROWS * f {
+            if let Some(b) = self.row_layout() {
+                for (x, o) in rows.chunks_exact(f).zip(out.chunks_exact_mut(k)) {
+                    b.row(x, o);
+                }
+                return;
+            }
+        }
+        self.accumulate_trees(rows, out);
+    }
+
+    /// [`Model::accumulate_block`] without [`Batch::row`]: few rows descend the [`Forest`].
+    fn accumulate_trees(&self, rows: &[f64], out: &mut [f64]) {
         let f = self.num_features;
         let k = self.num_outputs;
         // A model without features still has rows: count them from the outputs.
@@ -1233,8 +1436,10 @@ impl Model {
             )));
         }
         out.copy_from_slice(&self.base_margin);
-        match self.format {
-            Format::XGBoost => {
+        match (self.format, self.row_layout()) {
+            // Rounds the row to f32 itself.
+            (Format::XGBoost, Some(b)) => b.row(row, out),
+            (Format::XGBoost, None) => {
                 // Small stack buffer for the common case; no allocation per call.
                 let mut stack = [0.0f64; 64];
                 let mut heap = Vec::new();
@@ -1247,9 +1452,9 @@ impl Model {
                 for (d, s) in rounded.iter_mut().zip(row) {
                     *d = *s as f32 as f64;
                 }
-                self.accumulate_block(rounded, out);
+                self.accumulate_trees(rounded, out);
             }
-            Format::LightGBM => self.accumulate_block(row, out),
+            (Format::LightGBM, _) => self.accumulate_trees(row, out),
         }
         self.finish_row(out);
         Ok(())
@@ -1351,5 +1556,55 @@ mod tests {
             }
         }
         assert!(checked > 40, "only {checked} fixture models found");
+    }
+
+    /// `predict_row` (complete XGBoost models take [`Batch::row`]) against the forest path
+    /// and the batch kernels, bit for bit, on rows with NaN, +-inf, +-0 and values at every
+    /// threshold +-1 ulp, unrounded.
+    #[test]
+    fn predict_row_matches_the_forest_and_batch_paths() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let bench = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/models");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flat_map(|e| {
+                let case = e.unwrap().path();
+                ["model.json", "model.txt", "model.ubj"].map(|n| case.join(n))
+            })
+            .collect();
+        paths.push(bench.join("xgb_100x4.json"));
+        paths.push(bench.join("xgb_500x6.json"));
+        let (mut checked, mut complete) = (0, 0);
+        for path in paths {
+            let Ok(model) = Model::load(&path) else {
+                continue;
+            };
+            let x = probe_rows(&model, 300, 0x2545_F491_4F6C_DD1D);
+            let k = model.num_outputs;
+            let batch = model.predict(x.view()).unwrap();
+            complete += model.row_layout().is_some() as usize;
+            let mut buf = Vec::new();
+            let mut out = vec![0.0; k];
+            for r in 0..x.nrows() {
+                model
+                    .predict_row(x.row(r).as_slice().unwrap(), &mut out)
+                    .unwrap();
+                model.load_rows(&x.view(), r, 1, &mut buf);
+                let mut one = model.base_margin.clone();
+                model.accumulate_trees(&buf, &mut one);
+                model.finish_row(&mut one);
+                for g in 0..k {
+                    let (a, b, c) = (out[g], one[g], batch[[r, g]]);
+                    assert!(
+                        a.to_bits() == b.to_bits() && a.to_bits() == c.to_bits(),
+                        "{} row {r} output {g}: row {a} forest {b} batch {c}",
+                        path.display(),
+                    );
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 40, "only {checked} models found");
+        assert!(complete >= 30, "only {complete} models take Batch::row");
     }
 }
