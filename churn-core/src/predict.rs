@@ -1050,10 +1050,12 @@ impl Model {
     }
 
     /// The batch layout of an XGBoost model whose trees are all complete there, for single
-    /// rows ([`Batch::row`]). Other models never build the layout here.
+    /// rows ([`Batch::row`]). Other models never build the layout here. Not on wasm32: its
+    /// instantiations added 76 KB to the module, whose size budget matters more there than
+    /// single-row latency (the forest walk stays).
     #[inline]
     fn row_layout(&self) -> Option<&Batch<f32>> {
-        if self.format != Format::XGBoost {
+        if self.format != Format::XGBoost || cfg!(target_arch = "wasm32") {
             return None;
         }
         let forest = self.forest.get_or_init(|| Forest::build(&self.trees));
