@@ -713,9 +713,7 @@ fn run_complete<T: Lane, G: Cols<T> + ?Sized, const M: usize>(
     k: usize,
     g: usize,
 ) {
-    let (thr, _) = b.thr[at..at + trees * M].as_chunks::<M>();
-    let (col, _) = b.col[at..at + trees * M].as_chunks::<M>();
-    let (leaves, _) = b.leaf[leaf..leaf + trees * M].as_chunks::<M>();
+    let (thr, col, leaves) = b.complete_run::<M>(at, leaf, trees);
     let depth = M.trailing_zeros();
     let n = acc.len() / k;
     for (gi, grp) in xs.iter().enumerate() {
@@ -753,9 +751,7 @@ fn run_masks<T: Lane, G: Cols<T> + ?Sized, const M: usize>(
     g: usize,
 ) {
     let (top, _) = b.top[wide..wide + trees * 16].as_chunks::<16>();
-    let (thr, _) = b.thr[at..at + trees * M].as_chunks::<M>();
-    let (col, _) = b.col[at..at + trees * M].as_chunks::<M>();
-    let (leaves, _) = b.leaf[leaf..leaf + trees * M].as_chunks::<M>();
+    let (thr, col, leaves) = b.complete_run::<M>(at, leaf, trees);
     let depth = M.trailing_zeros();
     let n = acc.len() / k;
     for (pi, pair) in xs.chunks(2).enumerate() {
@@ -826,9 +822,7 @@ fn row_run<const M: usize, X: Pick<f32> + ?Sized>(
     x: &X,
     sum: &mut f32,
 ) {
-    let (thr, _) = b.thr[at..at + trees * M].as_chunks::<M>();
-    let (col, _) = b.col[at..at + trees * M].as_chunks::<M>();
-    let (leaves, _) = b.leaf[leaf..leaf + trees * M].as_chunks::<M>();
+    let (thr, col, leaves) = b.complete_run::<M>(at, leaf, trees);
     let mut s = *sum;
     let rest = row_chunks::<M, ROW_TREES, X>(thr, col, leaves, x, &mut s);
     let (thr, col, leaves) = (&thr[rest..], &col[rest..], &leaves[rest..]);
@@ -950,6 +944,21 @@ impl Batch<f32> {
 }
 
 impl<T: Lane> Batch<T> {
+    /// Thresholds, columns and leaves of a run of `trees` complete trees of `M` slots each.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    fn complete_run<const M: usize>(
+        &self,
+        at: usize,
+        leaf: usize,
+        trees: usize,
+    ) -> (&[[T; M]], &[[u16; M]], &[[T; M]]) {
+        let (thr, _) = self.thr[at..at + trees * M].as_chunks::<M>();
+        let (col, _) = self.col[at..at + trees * M].as_chunks::<M>();
+        let (leaves, _) = self.leaf[leaf..leaf + trees * M].as_chunks::<M>();
+        (thr, col, leaves)
+    }
+
     /// Adds every tree to the sums `acc` of the block's rows, laid out in `xs` (one table per
     /// group of [`LANES`] rows); `rows` holds the same rows as given, for the general kernel.
     fn accumulate<G: Cols<T> + ?Sized>(
