@@ -285,7 +285,7 @@ impl ReferenceProfile {
                         proportion: c as f64 / total,
                     })
                     .collect();
-                cats.sort_by(|a, b| b.proportion.total_cmp(&a.proportion));
+                crate::order::sort_by(&mut cats, |a, b| b.proportion.total_cmp(&a.proportion));
                 let other: f64 = cats.iter().skip(50).map(|c| c.proportion).sum();
                 cats.truncate(50);
                 features.push(FeatureReference {
@@ -302,7 +302,7 @@ impl ReferenceProfile {
                 });
                 continue;
             }
-            vals.sort_by(f64::total_cmp);
+            crate::order::sort_by(&mut vals, f64::total_cmp);
             let mut edges: Vec<f64> = Vec::new();
             if !vals.is_empty() {
                 for q in 1..bins {

@@ -25,6 +25,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod model;
+mod order;
 mod predict;
 mod shap;
 

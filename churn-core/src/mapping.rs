@@ -223,10 +223,11 @@ impl Mapping {
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn as_dict(&self) -> BTreeMap<String, String> {
-        self.features
-            .iter()
-            .filter_map(|f| Some((f.feature.clone(), f.header.clone()?)))
-            .collect()
+        crate::order::map_of(
+            self.features
+                .iter()
+                .filter_map(|f| Some((f.feature.clone(), f.header.clone()?))),
+        )
     }
 
     /// `{feature: confidence}` for the mapped features.
@@ -238,11 +239,12 @@ impl Mapping {
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn confidence(&self) -> BTreeMap<String, f64> {
-        self.features
-            .iter()
-            .filter(|f| f.column.is_some())
-            .map(|f| (f.feature.clone(), f.confidence))
-            .collect()
+        crate::order::map_of(
+            self.features
+                .iter()
+                .filter(|f| f.column.is_some())
+                .map(|f| (f.feature.clone(), f.confidence)),
+        )
     }
 
     /// `{feature: [(header, confidence), ...]}`: the other candidates of every feature.
@@ -254,18 +256,15 @@ impl Mapping {
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn alternatives(&self) -> BTreeMap<String, Vec<(String, f64)>> {
-        self.features
-            .iter()
-            .map(|f| {
-                (
-                    f.feature.clone(),
-                    f.alternatives
-                        .iter()
-                        .map(|c| (c.header.clone(), c.confidence))
-                        .collect(),
-                )
-            })
-            .collect()
+        crate::order::map_of(self.features.iter().map(|f| {
+            (
+                f.feature.clone(),
+                f.alternatives
+                    .iter()
+                    .map(|c| (c.header.clone(), c.confidence))
+                    .collect(),
+            )
+        }))
     }
 
     /// Headers no feature takes.
@@ -376,11 +375,11 @@ impl Mapping {
     /// ```
     pub fn to_overrides(&self) -> Overrides {
         Overrides {
-            columns: self
-                .features
-                .iter()
-                .map(|f| (f.feature.clone(), f.header.clone()))
-                .collect(),
+            columns: crate::order::map_of(
+                self.features
+                    .iter()
+                    .map(|f| (f.feature.clone(), f.header.clone())),
+            ),
         }
     }
 
@@ -656,7 +655,9 @@ fn map_headers(
                 scores[fi].push((hi, conf, source));
             }
         }
-        scores[fi].sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        crate::order::sort_by(&mut scores[fi], |a, b| {
+            b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+        });
     }
 
     // --- One-to-one assignment over the accepted pairs.
@@ -668,7 +669,7 @@ fn map_headers(
         .iter()
         .flat_map(|&fi| scores[fi].iter().filter(|s| s.1 >= threshold).map(|s| s.0))
         .collect();
-    cand_cols.sort_unstable();
+    crate::order::sort(&mut cand_cols);
     cand_cols.dedup();
     if !free_feats.is_empty() && !cand_cols.is_empty() {
         let col_pos: HashMap<usize, usize> =

@@ -712,7 +712,7 @@ fn drift_of(p: &ColumnProfile, r: &FeatureReference) -> Option<Drift> {
 pub fn auc(scores: &[f64], labels: &[f64]) -> Option<f64> {
     let n = scores.len().min(labels.len());
     let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    crate::order::sort_by(&mut idx, |&a, &b| scores[a].total_cmp(&scores[b]));
     let mut ranks = vec![0.0; n];
     let mut i = 0;
     while i < n {
@@ -848,7 +848,7 @@ pub fn estimate_auc(
     } else if let Some(&j) = active.first() {
         losses.push((sample.features[j].clone(), round4(complete - expected)));
     }
-    losses.sort_by(|a, b| b.1.total_cmp(&a.1));
+    crate::order::sort_by(&mut losses, |a, b| b.1.total_cmp(&a.1));
     losses.truncate(3);
     Ok(Some(AccuracyEstimate {
         complete_auc: round4(complete),
@@ -856,10 +856,11 @@ pub fn estimate_auc(
         drop: round4(complete - expected),
         reference_rows: sample.rows.len(),
         repeats,
-        missing_rates: active
-            .iter()
-            .map(|&j| (sample.features[j].clone(), round4(missing_rates[j])))
-            .collect(),
+        missing_rates: crate::order::map_of(
+            active
+                .iter()
+                .map(|&j| (sample.features[j].clone(), round4(missing_rates[j]))),
+        ),
         largest_losses: losses,
     }))
 }
@@ -1069,11 +1070,12 @@ impl QualityReport {
     ) -> Result<QualityReport> {
         let schema = bundle.schema();
         let rows = profile.rows;
-        let by_feature: BTreeMap<&str, &ColumnProfile> = profile
-            .columns
-            .iter()
-            .filter_map(|c| Some((c.feature.as_deref()?, c)))
-            .collect();
+        let by_feature: BTreeMap<&str, &ColumnProfile> = crate::order::map_of(
+            profile
+                .columns
+                .iter()
+                .filter_map(|c| Some((c.feature.as_deref()?, c))),
+        );
 
         // Column figures.
         let mut column_quality = Vec::with_capacity(profile.columns.len());
@@ -1660,7 +1662,7 @@ fn suggestions(
                 .iter()
                 .map(|(k, n)| (*n, k.as_str()))
                 .collect();
-            codes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+            crate::order::sort_by(&mut codes, |a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
             let top: Vec<String> = codes
                 .iter()
                 .take(3)
@@ -1681,7 +1683,7 @@ fn suggestions(
             add(issue.severity, issue.feature.as_deref(), issue.message);
         }
     }
-    out.sort_by_key(|s| std::cmp::Reverse(s.severity));
+    crate::order::sort_by_key(&mut out, |s| std::cmp::Reverse(s.severity));
     out.truncate(options.max_suggestions);
     out
 }

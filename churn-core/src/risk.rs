@@ -667,8 +667,10 @@ impl Explainer {
         let mut up: Vec<usize> = (0..f).filter(|&j| phi[j] > 0.0).collect();
         let mut down: Vec<usize> = (0..f).filter(|&j| phi[j] < 0.0).collect();
         // Ties broken by column order, so the same row always gives the same reasons.
-        up.sort_by(|&a, &b| phi[b].total_cmp(&phi[a]).then(a.cmp(&b)));
-        down.sort_by(|&a, &b| phi[a].total_cmp(&phi[b]).then(a.cmp(&b)));
+        crate::order::sort_by(&mut up, |&a, &b| phi[b].total_cmp(&phi[a]).then(a.cmp(&b)));
+        crate::order::sort_by(&mut down, |&a, &b| {
+            phi[a].total_cmp(&phi[b]).then(a.cmp(&b))
+        });
         up.truncate(k);
         down.truncate(k);
         let mut listed = vec![false; f];

@@ -742,7 +742,7 @@ pub fn validate(
         } else {
             col.summary.rejected += 1;
             let mut distinct = codes.clone();
-            distinct.sort_unstable();
+            crate::order::sort(&mut distinct);
             distinct.dedup();
             for c in distinct {
                 *col.summary.rejected_by_code.entry(c).or_default() += 1;

@@ -412,7 +412,7 @@ impl Vocabulary {
             }
         }
         for list in self.exact.values_mut().chain(self.by_prefix.values_mut()) {
-            list.sort_unstable();
+            crate::order::sort(list);
             list.dedup();
         }
     }
@@ -629,7 +629,7 @@ impl Vocabulary {
                     cands.extend_from_slice(list);
                 }
             }
-            cands.sort_unstable();
+            crate::order::sort(&mut cands);
             cands.dedup();
             for si in cands {
                 let syn = &self.synonyms[si];
@@ -648,7 +648,9 @@ impl Vocabulary {
                 synonym: self.synonyms[si].text.clone(),
             })
             .collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.concept.cmp(&b.concept)));
+        crate::order::sort_by(&mut out, |a, b| {
+            b.score.total_cmp(&a.score).then(a.concept.cmp(&b.concept))
+        });
         out.truncate(5);
         out
     }
@@ -671,7 +673,7 @@ impl Vocabulary {
 
 fn exact_key(tokens: &[String]) -> String {
     let mut t: Vec<&str> = tokens.iter().map(String::as_str).collect();
-    t.sort_unstable();
+    crate::order::sort(&mut t);
     t.join(" ")
 }
 
@@ -843,7 +845,7 @@ pub(crate) fn token_similarity(a: &[String], b: &[String], filler: &HashSet<Stri
             }
         }
     }
-    pairs.sort_by(|p, q| q.0.total_cmp(&p.0));
+    crate::order::sort_by(&mut pairs, |p, q| q.0.total_cmp(&p.0));
     let mut used_a = vec![false; a.len()];
     let mut used_b = vec![false; b.len()];
     let mut matched = 0.0;

@@ -69,7 +69,7 @@ impl Workbook {
         }
         head.push_str("</sheetView></sheetViews><sheetFormatPr defaultRowHeight=\"15\"/>");
         let mut widths = widths.to_vec();
-        widths.sort_by_key(|w| w.0);
+        crate::order::sort_by_key(&mut widths, |w| w.0);
         widths.dedup_by_key(|w| w.0);
         if !widths.is_empty() {
             head.push_str("<cols>");

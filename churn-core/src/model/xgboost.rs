@@ -554,7 +554,7 @@ fn parse_tree(tv: &Value, t: usize, num_features: usize, version: (i64, i64)) ->
                 }
                 set.push(c as u32);
             }
-            set.sort_unstable();
+            crate::order::sort(&mut set);
             set.dedup();
             cat_set[node as usize] = cat_sets.len() as u32;
             cat_sets.push(set);
