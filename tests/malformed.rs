@@ -349,3 +349,17 @@ fn lying_feature_counts_do_not_allocate() {
     v["learner"]["feature_types"] = json!([]);
     assert_model_error(load_json(&v), &["16000000 features", "unnamed"]);
 }
+
+#[test]
+fn xgboost_json_with_invalid_utf8_names_the_place() {
+    // A feature name with a stray Latin-1 byte, on the second line of the file.
+    let mut bytes = serde_json::to_vec_pretty(&xgb_json()).unwrap();
+    let at = bytes.iter().position(|&b| b == b'\n').unwrap() + 3;
+    bytes.insert(at, 0xE9);
+    match Model::from_bytes(&bytes) {
+        Err(e @ Error::Json { line: 2, column: 3, .. }) => {
+            assert!(e.to_string().contains("invalid UTF-8"), "{e}")
+        }
+        other => panic!("expected a JSON error at line 2, column 3, got {other:?}"),
+    }
+}

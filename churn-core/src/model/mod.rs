@@ -151,6 +151,13 @@ pub struct Model {
     pub(crate) forest: OnceLock<crate::predict::Forest>,
 }
 
+/// 1-based line and column just after `before` (columns count bytes, as serde_json's do).
+fn line_and_column(before: &[u8]) -> (usize, usize) {
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    (line, before.len() - start + 1)
+}
+
 impl Model {
     /// Reads and parses a model file, sniffing its format from the bytes.
     ///
@@ -208,13 +215,24 @@ impl Model {
 
     /// Parses an XGBoost model saved as JSON.
     pub fn from_xgboost_json(bytes: &[u8]) -> Result<Model> {
-        let value: serde_json::Value = match serde_json::from_slice(bytes) {
+        // Text, not bytes, goes to serde_json: every JSON the crate reads then shares one
+        // compiled parser (a second, byte-slice parser was ~25 KB of the WASM module).
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let (line, column) = line_and_column(&bytes[..e.valid_up_to()]);
+            Error::Json {
+                line,
+                column,
+                reason: format!("invalid UTF-8: {e}"),
+            }
+        })?;
+        let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
                 // Older XGBoost writes bare `NaN` thresholds on categorical nodes; retry with
                 // those read as null, and report the original error if that fails too.
                 let retry = xgboost::nan_tokens_to_null(bytes)
-                    .and_then(|fixed| serde_json::from_slice(&fixed).ok());
+                    .and_then(|fixed| String::from_utf8(fixed).ok())
+                    .and_then(|fixed| serde_json::from_str(&fixed).ok());
                 match retry {
                     Some(v) => v,
                     None => {
