@@ -44,7 +44,14 @@ use std::array::from_fn;
 use crate::model::tree::{flags, Tree};
 
 /// Rows processed together.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) const LANES: usize = 16;
+/// Eight in WebAssembly, where the lanes stay scalar code (no SIMD by default): measured in
+/// Node, 8 lanes ran SHAP 10-20% faster than 16 and made the module 19 KB smaller; 4 lanes
+/// were 39 KB smaller but 10-15% slower than 8. Each lane is computed on its own, so the bits
+/// do not depend on the count.
+#[cfg(target_arch = "wasm32")]
+pub(crate) const LANES: usize = 8;
 
 const NONE: u32 = u32::MAX;
 
