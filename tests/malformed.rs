@@ -357,7 +357,11 @@ fn xgboost_json_with_invalid_utf8_names_the_place() {
     let at = bytes.iter().position(|&b| b == b'\n').unwrap() + 3;
     bytes.insert(at, 0xE9);
     match Model::from_bytes(&bytes) {
-        Err(e @ Error::Json { line: 2, column: 3, .. }) => {
+        Err(
+            e @ Error::Json {
+                line: 2, column: 3, ..
+            },
+        ) => {
             assert!(e.to_string().contains("invalid UTF-8"), "{e}")
         }
         other => panic!("expected a JSON error at line 2, column 3, got {other:?}"),
