@@ -28,9 +28,10 @@ use crate::error::{Error, Result};
 /// ```
 pub const BUILTIN_VOCABULARY_TOML: &str = include_str!("../data/vocabulary.toml");
 
-/// The same file as JSON, written by `build.rs`: [`Vocabulary::builtin`] reads this, so that a
-/// build that never parses user TOML (the WASM package) links no TOML parser (~80 KB of wasm).
-const BUILTIN_VOCABULARY_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/vocabulary.json"));
+/// The same file in the line format `build.rs` writes (its header says why and how):
+/// [`Vocabulary::builtin`] reads this, so that a build that never parses user vocabularies (the
+/// WASM package) links neither a TOML parser nor serde's reader for the vocabulary.
+const BUILTIN_VOCABULARY_LINES: &str = include_str!(concat!(env!("OUT_DIR"), "/vocabulary.txt"));
 
 /// What values a concept holds; guides value-based evidence when mapping columns.
 ///
@@ -141,6 +142,71 @@ struct VocabularyFile {
     concepts: Vec<Concept>,
 }
 
+impl VocabularyFile {
+    /// Reads the line format of `build.rs`; `None` if a line does not fit it.
+    fn from_lines(text: &str) -> Option<VocabularyFile> {
+        let list = |s: &str| -> Vec<String> {
+            s.split('|')
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let mut file = VocabularyFile {
+            format_version: 0,
+            stopwords: Vec::new(),
+            filler: Vec::new(),
+            context: Vec::new(),
+            abbreviations: BTreeMap::new(),
+            units: BTreeMap::new(),
+            concepts: Vec::new(),
+        };
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            match f[..] {
+                ["format_version", n] => file.format_version = n.parse().ok()?,
+                ["stopwords", w] => file.stopwords = list(w),
+                ["filler", w] => file.filler = list(w),
+                ["context", w] => file.context = list(w),
+                ["abbreviation", k, v] => {
+                    file.abbreviations.insert(k.to_string(), v.to_string());
+                }
+                ["unit", k, v] => {
+                    file.units.insert(k.to_string(), v.to_string());
+                }
+                ["concept", id, label, kind, unit, synonyms] => file.concepts.push(Concept {
+                    id: id.to_string(),
+                    label: label.to_string(),
+                    kind: ConceptKind::named(kind)?,
+                    unit: (!unit.is_empty()).then(|| unit.to_string()),
+                    synonyms: list(synonyms),
+                }),
+                _ => return None,
+            }
+        }
+        Some(file)
+    }
+}
+
+impl ConceptKind {
+    /// The kind a vocabulary file names (its serde name).
+    fn named(name: &str) -> Option<ConceptKind> {
+        use ConceptKind::*;
+        Some(match name {
+            "identifier" => Identifier,
+            "label" => Label,
+            "count" => Count,
+            "currency" => Currency,
+            "numeric" => Numeric,
+            "categorical" => Categorical,
+            "boolean" => Boolean,
+            "date" => Date,
+            "text" => Text,
+            "any" => Any,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 struct Synonym {
     concept: usize,
@@ -187,10 +253,10 @@ impl Vocabulary {
     pub fn builtin() -> &'static Vocabulary {
         static BUILTIN: OnceLock<Vocabulary> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            let parsed = serde_json::from_str(BUILTIN_VOCABULARY_JSON)
-                .map_err(|e| Error::Vocabulary {
+            let parsed = VocabularyFile::from_lines(BUILTIN_VOCABULARY_LINES)
+                .ok_or_else(|| Error::Vocabulary {
                     field: "file".into(),
-                    reason: e.to_string(),
+                    reason: "the built-in vocabulary is damaged".into(),
                 })
                 .and_then(Vocabulary::from_file);
             match parsed {
@@ -889,8 +955,38 @@ mod tests {
         let v = Vocabulary::from_toml(BUILTIN_VOCABULARY_TOML).expect("built-in vocabulary");
         assert!(v.concepts().len() > 100);
         assert!(v.synonyms.len() > 1000);
-        // The JSON that build.rs writes holds the same vocabulary.
+        // The line format that build.rs writes holds the same vocabulary.
         assert_eq!(Vocabulary::builtin(), &v);
+    }
+
+    #[test]
+    fn concept_kind_names_are_the_serde_names() {
+        use ConceptKind::*;
+        let all = [
+            Identifier,
+            Label,
+            Count,
+            Currency,
+            Numeric,
+            Categorical,
+            Boolean,
+            Date,
+            Text,
+            Any,
+        ];
+        for kind in all {
+            let name = serde_json::to_value(kind).unwrap();
+            assert_eq!(ConceptKind::named(name.as_str().unwrap()), Some(kind));
+        }
+        assert_eq!(ConceptKind::named("Count"), None);
+    }
+
+    #[test]
+    fn damaged_lines_are_refused() {
+        assert!(VocabularyFile::from_lines("format_version\t1\n").is_some());
+        assert!(VocabularyFile::from_lines("format_version\tone\n").is_none());
+        assert!(VocabularyFile::from_lines("concept\tx\tX\tsize\t\tx\n").is_none());
+        assert!(VocabularyFile::from_lines("synonyms\tx\n").is_none());
     }
 
     #[test]
