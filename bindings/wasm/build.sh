@@ -74,9 +74,9 @@ echo "churnlens_bg.wasm: $raw bytes raw, $gz bytes gzipped (-9)"
 # Issue 6's target is 1 MB; the CSV pipeline keeps the module above it at opt-level 3
 # (README.md, "Size and speed"). The hard limit here catches regressions; the note keeps the
 # gap visible.
-limit="${CHURNLENS_WASM_MAX_BYTES:-1450000}"
-if [ "$raw" -gt 1048576 ]; then
-  echo "build.sh: note: the .wasm is over the 1 MB target of issue 6 ($raw bytes)" >&2
+limit="${CHURNLENS_WASM_MAX_BYTES:-1250000}"
+if [ "$raw" -gt 1000000 ]; then
+  echo "build.sh: note: the .wasm is over the 1 MB (1,000,000-byte) target of issue 6 ($raw bytes)" >&2
 fi
 if [ "$raw" -gt "$limit" ]; then
   echo "build.sh: the .wasm is over the $limit-byte limit" >&2
