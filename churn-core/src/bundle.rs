@@ -575,11 +575,9 @@ impl Bundle {
             .unwrap_or(&[]);
         if head.first() == Some(&b'{') {
             if let Ok(text) = std::str::from_utf8(bytes) {
-                if let Ok(serde_json::Value::Object(obj)) =
-                    serde_json::from_str::<serde_json::Value>(text)
-                {
-                    if obj.get("format").and_then(|v| v.as_str()) == Some(BUNDLE_FORMAT) {
-                        return Bundle::from_object(text, obj);
+                if let Ok(parts) = serde_json::from_str::<BundleParts>(text) {
+                    if parts.format.as_deref() == Some(BUNDLE_FORMAT) {
+                        return Bundle::from_parts(text, parts);
                     }
                 }
             }
@@ -587,24 +585,56 @@ impl Bundle {
         Bundle::new(bytes.to_vec(), None)
     }
 
-    fn from_object(text: &str, obj: serde_json::Map<String, serde_json::Value>) -> Result<Bundle> {
+    fn from_parts(text: &str, parts: BundleParts<'_>) -> Result<Bundle> {
         let err = |field: &str, reason: String| Error::Bundle {
             field: field.to_string(),
             reason,
         };
-        let version = obj.get("format_version").and_then(|v| v.as_u64());
-        if version != Some(BUNDLE_FORMAT_VERSION as u64) {
+        let version = parts.format_version.map(|v| v.get());
+        if version.and_then(|v| v.parse::<u64>().ok()) != Some(BUNDLE_FORMAT_VERSION as u64) {
             return Err(err(
                 "format_version",
                 format!(
-                    "expected {BUNDLE_FORMAT_VERSION}, found {:?}",
-                    obj.get("format_version")
+                    "expected {BUNDLE_FORMAT_VERSION}, found {}",
+                    version.unwrap_or("nothing")
                 ),
             ));
         }
-        let take = |name: &str| obj.get(name).cloned().unwrap_or(serde_json::Value::Null);
-        let mut metadata: BundleMetadata =
-            serde_json::from_value(take("metadata")).map_err(|e| err("metadata", e.to_string()))?;
+        // Each part is read from its own text with the same serde_json reader as every other
+        // JSON (a reader over `Value` as well was ~20 KB of the WASM module); errors give the
+        // line and column in the whole file. A missing part reads as `null`.
+        fn part<T: serde::de::DeserializeOwned>(
+            text: &str,
+            raw: Option<&serde_json::value::RawValue>,
+            name: &str,
+        ) -> Result<T> {
+            let slice = raw.map_or("null", |r| r.get());
+            serde_json::from_str(slice).map_err(|e| {
+                let message = e.to_string();
+                let reason = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m);
+                // Where the part starts in the file, when it is there.
+                let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+                let reason = match text.get(..start) {
+                    Some(before) if raw.is_some() && e.line() > 0 => {
+                        let line = before.matches('\n').count() + e.line();
+                        let column = if e.line() == 1 {
+                            before.len() - before.rfind('\n').map_or(0, |i| i + 1) + e.column()
+                        } else {
+                            e.column()
+                        };
+                        format!("{reason} (line {line}, column {column})")
+                    }
+                    _ => reason.to_string(),
+                };
+                Error::Bundle {
+                    field: name.to_string(),
+                    reason,
+                }
+            })
+        }
+        let mut metadata: BundleMetadata = part(text, parts.metadata, "metadata")?;
         // Content hash.
         let (stored, computed) = hash_of_text(text).ok_or_else(|| {
             err(
@@ -621,8 +651,7 @@ impl Bundle {
             ));
         }
         metadata.content_hash = computed;
-        let section: ModelSection =
-            serde_json::from_value(take("model")).map_err(|e| err("model", e.to_string()))?;
+        let section: ModelSection = part(text, parts.model, "model")?;
         let model_bytes = match section.encoding.as_str() {
             "utf8" => section.data.into_bytes(),
             "base64" => base64::engine::general_purpose::STANDARD
@@ -637,18 +666,14 @@ impl Bundle {
         };
         let model =
             Model::from_bytes(&model_bytes).map_err(|e| err("model.data", e.to_string()))?;
-        let schema: Schema =
-            serde_json::from_value(take("schema")).map_err(|e| err("schema", e.to_string()))?;
+        let schema: Schema = part(text, parts.schema, "schema")?;
         schema
             .check()
             .and_then(|_| schema.check_model(&model))
             .map_err(|e| err("schema", e.to_string()))?;
-        let reference: Option<ReferenceProfile> = serde_json::from_value(take("reference"))
-            .map_err(|e| err("reference", e.to_string()))?;
-        let sample: Option<ReferenceSample> =
-            serde_json::from_value(take("sample")).map_err(|e| err("sample", e.to_string()))?;
-        let tiers: Option<RiskTiers> =
-            serde_json::from_value(take("tiers")).map_err(|e| err("tiers", e.to_string()))?;
+        let reference: Option<ReferenceProfile> = part(text, parts.reference, "reference")?;
+        let sample: Option<ReferenceSample> = part(text, parts.sample, "sample")?;
+        let tiers: Option<RiskTiers> = part(text, parts.tiers, "tiers")?;
         let mut b = Bundle {
             metadata,
             reference: None,
@@ -933,6 +958,27 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// (stored hash, hash of the text with the stored hash zeroed).
+/// A bundle file's top level, each part kept as its text (unknown keys are skipped, so a bare
+/// XGBoost JSON model reads as parts without a `format`).
+#[derive(Deserialize)]
+struct BundleParts<'a> {
+    format: Option<String>,
+    #[serde(borrow)]
+    format_version: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    metadata: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    model: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    schema: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    reference: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    sample: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    tiers: Option<&'a serde_json::value::RawValue>,
+}
+
 fn hash_of_text(text: &str) -> Option<(String, String)> {
     let key = "\"content_hash\"";
     let start = text.find(key)? + key.len();
@@ -964,6 +1010,32 @@ mod tests {
         let changed = text.replacen("\"name\": \"model\"", "\"name\": \"modex\"", 1);
         let e = Bundle::from_bytes(changed.as_bytes()).unwrap_err();
         assert!(e.to_string().contains("content_hash"), "{e}");
+    }
+
+    #[test]
+    fn part_errors_give_the_place_in_the_file() {
+        let text = std::fs::read_to_string("../examples/demo/telco_bundle.json").unwrap();
+        let at = text.find("\"kind\": \"boolean\"").unwrap();
+        let bad = text.replacen("\"kind\": \"boolean\"", "\"kind\": 7", 1);
+        // Re-seal the file, so that the schema is read rather than the hash refused.
+        let (stored, computed) = hash_of_text(&bad).unwrap();
+        let bad = bad.replacen(&stored, &computed, 1);
+        let line = text[..at].matches('\n').count() + 1;
+        // serde_json points at the last character it read: the 7.
+        let column = at - text[..at].rfind('\n').unwrap() + "\"kind\": ".len();
+        match Bundle::from_bytes(bad.as_bytes()) {
+            Err(Error::Bundle { field, reason }) => {
+                assert_eq!(field, "schema");
+                assert!(
+                    reason.ends_with(&format!("(line {line}, column {column})")),
+                    "{reason}"
+                );
+            }
+            other => panic!("expected a schema error, got {other:?}"),
+        }
+        // A part that is missing reads as null.
+        let e = Bundle::from_bytes(br#"{"format": "churnlens.bundle", "format_version": 1}"#);
+        assert!(matches!(e, Err(Error::Bundle { field, .. }) if field == "metadata"));
     }
 
     #[test]
