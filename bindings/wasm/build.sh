@@ -27,7 +27,17 @@ if [ "$have" != "$want" ]; then
 fi
 
 cd "$root"
-cargo build -p churnlens-wasm --target wasm32-unknown-unknown --release
+# Dependencies (crates.io packages: serde_json, csv, sha2, wasm-bindgen...) are compiled for
+# size: 21 KB smaller and no slower (README.md, "Size and speed"), except libm (exp/log of
+# every prediction) and miniz_oxide (toXlsx was 19% slower at "z"). The workspace crates and
+# the link-time pipeline stay at opt-level 3: at "z" the SHAP lane loops are left rolled.
+# CHURNLENS_WASM_DEPS_OPT_LEVEL=3 builds everything at 3.
+deps="${CHURNLENS_WASM_DEPS_OPT_LEVEL:-z}"
+case "$deps" in [0-3]) ;; *) deps="\"$deps\"" ;; esac # numbers are TOML integers
+cargo build -p churnlens-wasm --target wasm32-unknown-unknown --release \
+  --config "profile.release.package.\"*\".opt-level=$deps" \
+  --config 'profile.release.package.libm.opt-level=3' \
+  --config 'profile.release.package.miniz_oxide.opt-level=3'
 wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/churnlens_wasm.wasm"
 rm -rf "$here/pkg"
 for target in web bundler; do
