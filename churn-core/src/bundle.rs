@@ -957,7 +957,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// (stored hash, hash of the text with the stored hash zeroed).
 /// A bundle file's top level, each part kept as its text (unknown keys are skipped, so a bare
 /// XGBoost JSON model reads as parts without a `format`).
 #[derive(Deserialize)]
@@ -979,6 +978,7 @@ struct BundleParts<'a> {
     tiers: Option<&'a serde_json::value::RawValue>,
 }
 
+/// (stored hash, hash of the text with the stored hash zeroed).
 fn hash_of_text(text: &str) -> Option<(String, String)> {
     let key = "\"content_hash\"";
     let start = text.find(key)? + key.len();
