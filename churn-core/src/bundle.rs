@@ -601,7 +601,7 @@ impl Bundle {
             ));
         }
         // Each part is read from its own text with the same serde_json reader as every other
-        // JSON (a reader over `Value` as well was ~20 KB of the WASM module); errors give the
+        // JSON (readers over `Value` as well were 11 KB of the WASM module); errors give the
         // line and column in the whole file. A missing part reads as `null`.
         fn part<T: serde::de::DeserializeOwned>(
             text: &str,
