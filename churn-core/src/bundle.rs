@@ -575,10 +575,19 @@ impl Bundle {
             .unwrap_or(&[]);
         if head.first() == Some(&b'{') {
             if let Ok(text) = std::str::from_utf8(bytes) {
-                if let Ok(parts) = serde_json::from_str::<BundleParts>(text) {
-                    if parts.format.as_deref() == Some(BUNDLE_FORMAT) {
+                match serde_json::from_str::<BundleParts>(text) {
+                    Ok(parts) if parts.format.as_deref() == Some(BUNDLE_FORMAT) => {
                         return Bundle::from_parts(text, parts);
                     }
+                    // Well-formed JSON whose top level does not fit (a repeated key, a format
+                    // that is not a string) is a bundle error when it says it is a bundle.
+                    Err(e) if e.is_data() && text.contains(BUNDLE_FORMAT) => {
+                        return Err(Error::Bundle {
+                            field: "(top level)".into(),
+                            reason: e.to_string(),
+                        });
+                    }
+                    _ => {}
                 }
             }
         }
@@ -1032,6 +1041,15 @@ mod tests {
                 );
             }
             other => panic!("expected a schema error, got {other:?}"),
+        }
+        // A repeated part is refused as a bundle error.
+        let twice = text.replacen("\"schema\": {", "\"schema\": {}, \"schema\": {", 1);
+        match Bundle::from_bytes(twice.as_bytes()) {
+            Err(Error::Bundle { field, reason }) => {
+                assert_eq!(field, "(top level)");
+                assert!(reason.contains("duplicate field `schema`"), "{reason}");
+            }
+            other => panic!("expected a bundle error, got {other:?}"),
         }
         // A part that is missing reads as null.
         let e = Bundle::from_bytes(br#"{"format": "churnlens.bundle", "format_version": 1}"#);
