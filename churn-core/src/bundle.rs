@@ -627,9 +627,10 @@ impl Bundle {
                 let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
                 let reason = match text.get(..start) {
                     Some(before) if raw.is_some() && e.line() > 0 => {
-                        let line = before.matches('\n').count() + e.line();
+                        let (at_line, at_column) = crate::error::line_and_column(before.as_bytes());
+                        let line = at_line + e.line() - 1;
                         let column = if e.line() == 1 {
-                            before.len() - before.rfind('\n').map_or(0, |i| i + 1) + e.column()
+                            at_column + e.column() - 1
                         } else {
                             e.column()
                         };

@@ -299,3 +299,13 @@ impl Error {
         }
     }
 }
+
+/// 1-based line and column just after `before` (columns count bytes, as serde_json's do).
+pub(crate) fn line_and_column(before: &[u8]) -> (usize, usize) {
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line, before.len() - start + 1)
+}

@@ -6,7 +6,7 @@
 //! the 2.4 MB WebAssembly module whose budget is 1 MB (issue 6), because every feature it
 //! supports (charts, drawings, comments, tables...) is reachable from `Workbook::save`. This
 //! writer deflates with `miniz_oxide` and checksums with `crc` (a 1 KB table: `crc32fast`'s
-//! 16 KB one buys speed the deflater, ~20x slower, cannot use), and adds ~50 KB.
+//! 16 KB one buys CRC speed that the deflate after it cannot use), and adds ~42 KB (twiggy).
 //!
 //! The output is deterministic (fixed timestamps, no document properties), so two exports of
 //! the same rows are byte-identical. The sheet is deflated while it is written, so memory holds

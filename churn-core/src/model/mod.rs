@@ -151,16 +151,6 @@ pub struct Model {
     pub(crate) forest: OnceLock<crate::predict::Forest>,
 }
 
-/// 1-based line and column just after `before` (columns count bytes, as serde_json's do).
-fn line_and_column(before: &[u8]) -> (usize, usize) {
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    (line, before.len() - start + 1)
-}
-
 impl Model {
     /// Reads and parses a model file, sniffing its format from the bytes.
     ///
@@ -221,7 +211,7 @@ impl Model {
         // Text, not bytes, goes to serde_json: every JSON the crate reads then shares one
         // compiled parser (a second, byte-slice parser was 11 KB of the WASM module).
         let text = std::str::from_utf8(bytes).map_err(|e| {
-            let (line, column) = line_and_column(&bytes[..e.valid_up_to()]);
+            let (line, column) = crate::error::line_and_column(&bytes[..e.valid_up_to()]);
             Error::Json {
                 line,
                 column,
