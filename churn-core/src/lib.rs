@@ -22,6 +22,8 @@
 #![warn(missing_docs)]
 
 mod error;
+#[macro_use]
+mod unroll;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod model;

@@ -15,6 +15,7 @@
 //! all complete: they walk the complete layout one row wide, several trees at a time
 //! ([`Batch::row`]).
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use ndarray::{Array2, ArrayView2};
@@ -42,25 +43,24 @@ const LOCKSTEP_TREES: usize = 4;
 #[inline]
 fn trees_lockstep<const N: usize>(trees: [&Tree; N], row: &[f64]) -> [f64; N] {
     if !trees.iter().all(|t| t.plain) {
-        return std::array::from_fn(|i| trees[i].predict_value(row));
+        return lanes!([0.0; N], |i| trees[i].predict_value(row));
     }
-    let packed: [&[Packed]; N] = std::array::from_fn(|i| &trees[i].packed[..]);
     let mut node = [0usize; N];
     let depth = trees.iter().map(|t| t.depth).max().unwrap_or(0);
     for _ in 0..depth {
         let mut at_leaves = true;
-        for i in 0..N {
-            let p = packed[i][node[i]];
+        unroll!(i in N => {
+            let p = trees[i].packed[node[i]];
             at_leaves &= p.meta & packed::LEAF != 0;
             let x = row[(p.meta & packed::FEATURE_MASK) as usize];
             let left = (x <= p.value) | (x.is_nan() & (p.meta & packed::NAN_LEFT != 0));
             node[i] = if left { node[i] + 1 } else { p.right as usize };
-        }
+        });
         if at_leaves {
             break;
         }
     }
-    std::array::from_fn(|i| trees[i].value[node[i]])
+    lanes!([0.0; N], |i| trees[i].value[node[i]])
 }
 
 /// Leaf values of `N` consecutive rows (row-major in `rows`, `f` values each, the first at
@@ -83,13 +83,13 @@ fn rows_lockstep_impl<const N: usize, const PLAIN: bool>(
     r0: usize,
 ) -> [f64; N] {
     let packed = &tree.packed[..];
-    let base: [usize; N] = std::array::from_fn(|i| (r0 + i) * f);
+    let base: [usize; N] = lanes!([0; N], |i| (r0 + i) * f);
     let mut node = [0usize; N];
     // At most `depth` steps; a tree whose leaves sit at many depths (LightGBM's leaf-wise
     // trees) stops once a step finds every row already at a leaf.
     for _ in 0..tree.depth {
         let mut at_leaves = true;
-        for i in 0..N {
+        unroll!(i in N => {
             let p = packed[node[i]];
             at_leaves &= p.meta & packed::LEAF != 0;
             let x = rows[base[i] + (p.meta & packed::FEATURE_MASK) as usize];
@@ -99,12 +99,12 @@ fn rows_lockstep_impl<const N: usize, const PLAIN: bool>(
                 tree.goes_left(node[i], x)
             };
             node[i] = if left { node[i] + 1 } else { p.right as usize };
-        }
+        });
         if at_leaves {
             break;
         }
     }
-    std::array::from_fn(|i| tree.value[node[i]])
+    lanes!([0.0; N], |i| tree.value[node[i]])
 }
 
 /// All trees' packed nodes in one array (child indices global), so that a row descending
@@ -164,22 +164,23 @@ fn forest_lockstep<const N: usize, const EXIT: bool>(
     row: &[f64],
 ) -> [f64; N] {
     let packed = &forest.packed[..];
-    let mut node: [usize; N] = std::array::from_fn(|i| forest.root[t0 + i] as usize);
+    let mut node: [usize; N] = lanes!([0; N], |i| forest.root[t0 + i] as usize);
     let depth = forest.depth[t0..t0 + N].iter().copied().max().unwrap_or(0);
     for _ in 0..depth {
         let mut at_leaves = true;
-        for n in node.iter_mut() {
+        unroll!(i in N => {
+            let n = &mut node[i];
             let p = packed[*n];
             at_leaves &= p.meta & packed::LEAF != 0;
             let x = row[(p.meta & packed::FEATURE_MASK) as usize];
             let left = (x <= p.value) | (x.is_nan() & (p.meta & packed::NAN_LEFT != 0));
             *n = if left { *n + 1 } else { p.right as usize };
-        }
+        });
         if EXIT && at_leaves {
             break;
         }
     }
-    std::array::from_fn(|i| forest.value[node[i]])
+    lanes!([0.0; N], |i| forest.value[node[i]])
 }
 
 /// A number as the batch kernels compare and sum it: f32 for XGBoost, f64 for LightGBM.
@@ -290,6 +291,16 @@ impl<T> std::ops::Deref for Group<T> {
 /// Most columns of the fixed-size group table (`F <= 127`), whose `u8`-masked index needs
 /// no bounds check.
 const SMALL_COLS: usize = 256;
+
+/// Widest group table of the batch kernels. In WebAssembly only the fixed-size table is
+/// compiled: a second copy of the kernels for wider tables cost 15 KB of the 1 MB module
+/// (issue 6), so models wider than that (more than 85 to 127 features, by their missing-value
+/// columns) run tree by tree there, as categorical trees do: same bits, slower.
+const MAX_TABLE_COLS: usize = if cfg!(target_arch = "wasm32") {
+    SMALL_COLS
+} else {
+    usize::MAX
+};
 
 /// Element access by an index that is in range by construction.
 trait Pick<E> {
@@ -406,7 +417,9 @@ enum Kernels {
 }
 
 impl<T: Lane> Batch<T> {
-    fn build(model: &Model) -> Batch<T> {
+    /// The layout of `model`'s trees; a model whose table would be wider than `max_cols`
+    /// columns runs every tree as [`Item::Slow`].
+    fn build(model: &Model, max_cols: usize) -> Batch<T> {
         let f = model.num_features;
         let cols = 2 * f + 1;
         let k = model.num_outputs;
@@ -578,6 +591,19 @@ impl<T: Lane> Batch<T> {
                 }
             }
         }
+        if b.cols + b.nan_cols.len() > max_cols {
+            b.items = (0..k)
+                .flat_map(|g| {
+                    let trees = model.tree_group.iter().enumerate();
+                    trees
+                        .filter(move |&(_, &h)| h as usize == g)
+                        .map(move |(t, _)| (g as u32, Item::Slow { tree: t as u32 }))
+                })
+                .collect();
+            // The layouts are not read by slow items.
+            (b.thr, b.leaf, b.chain_thr, b.chain_value) = Default::default();
+            (b.col, b.top, b.chain_link) = Default::default();
+        }
         b.complete = b
             .items
             .iter()
@@ -598,14 +624,15 @@ where
 {
     let mut idx = [0usize; LANES];
     for _ in 0..depth {
-        for (l, i) in idx.iter_mut().enumerate() {
+        unroll!(l in LANES => {
+            let i = &mut idx[l];
             let x = grp.col(col.pick(*i) as usize)[l];
             *i = 2 * *i + 1 + (x > thr.pick(*i)) as usize;
-        }
+        });
     }
     // Leaves are numbered from 2^depth - 1 on.
     let first = (1usize << depth) - 1;
-    std::array::from_fn(|l| leaves.pick(idx[l] - first))
+    lanes!([T::ZERO; LANES], |l| leaves.pick(idx[l] - first))
 }
 
 /// Levels of a complete tree that [`top_masks16`] takes.
@@ -618,7 +645,7 @@ const MASK_MAX_DEPTH: usize = 7;
 /// `b` in the lanes where `s` is set, else `a`.
 #[inline(always)]
 fn blend(s: &[i32; 4], a: &[i32; 4], b: &[i32; 4]) -> [i32; 4] {
-    std::array::from_fn(|l| (a[l] & !s[l]) | (b[l] & s[l]))
+    lanes!([0; 4], |l| (a[l] & !s[l]) | (b[l] & s[l]))
 }
 
 /// Positions at level 4 (`0..16`) of lanes `4h..4h + 4` of a group in a complete tree: the
@@ -633,23 +660,28 @@ fn half_masks16<T: Lane, G: Cols<T> + ?Sized>(
     h: usize,
 ) -> [i32; 4] {
     // -1 in the lanes that go right at split `n`.
-    let r = |n: usize| -> [i32; 4] {
-        let x = grp.col(col[n] as usize);
-        std::array::from_fn(|l| -((x[4 * h + l] > thr[n][l]) as i32))
-    };
-    let b0 = r(0);
-    let b1 = blend(&b0, &r(1), &r(2));
-    let l2 = [blend(&b0, &r(3), &r(5)), blend(&b0, &r(4), &r(6))];
+    macro_rules! r {
+        ($n:expr) => {{
+            let x = grp.col(col[$n] as usize);
+            lanes!([0; 4], |l| -((x[4 * h + l] > thr[$n][l]) as i32))
+        }};
+    }
+    let b0 = r!(0);
+    let b1 = blend(&b0, &r!(1), &r!(2));
+    let l2 = [blend(&b0, &r!(3), &r!(5)), blend(&b0, &r!(4), &r!(6))];
     let b2 = blend(&b1, &l2[0], &l2[1]);
     let l3 = [
-        blend(&b0, &r(7), &r(11)),
-        blend(&b0, &r(8), &r(12)),
-        blend(&b0, &r(9), &r(13)),
-        blend(&b0, &r(10), &r(14)),
+        blend(&b0, &r!(7), &r!(11)),
+        blend(&b0, &r!(8), &r!(12)),
+        blend(&b0, &r!(9), &r!(13)),
+        blend(&b0, &r!(10), &r!(14)),
     ];
     let l3 = [blend(&b1, &l3[0], &l3[2]), blend(&b1, &l3[1], &l3[3])];
     let b3 = blend(&b2, &l3[0], &l3[1]);
-    std::array::from_fn(|l| (b0[l] & 8) | (b1[l] & 4) | (b2[l] & 2) | (b3[l] & 1))
+    lanes!([0; 4], |l| (b0[l] & 8)
+        | (b1[l] & 4)
+        | (b2[l] & 2)
+        | (b3[l] & 1))
 }
 
 /// Positions at level 4 (`0..16`) of two groups of rows in the top 4 levels of a complete
@@ -669,7 +701,7 @@ fn top_masks16<T: Lane, G: Cols<T> + ?Sized>(
         half_masks16(thr, col, b, 0),
         half_masks16(thr, col, b, 1),
     ];
-    std::array::from_fn(|l| q[l / 4][l % 4])
+    lanes!([0; 2 * LANES], |l| q[l / 4][l % 4])
 }
 
 /// One group of rows through a chain, adding to `acc`.
@@ -685,18 +717,72 @@ fn chain_lanes<T: Lane, G: Cols<T> + ?Sized>(
     loop {
         // Steps past the sink change nothing, so the exit test runs every few steps.
         for _ in 0..4 {
-            for (l, i) in idx.iter_mut().enumerate() {
-                let n = *i;
+            unroll!(l in LANES => {
+                let n = idx[l];
                 let k = link.pick(n);
                 let x = grp.col((k & 0xffff) as usize)[l];
                 acc[l] = acc[l] + value.pick(n);
-                *i = std::hint::select_unpredictable(x > thr.pick(n), (k >> 16) as usize, n + 1);
-            }
+                idx[l] = std::hint::select_unpredictable(x > thr.pick(n), (k >> 16) as usize, n + 1);
+            });
         }
         // Every index is at most SINK, so they sum to LANES * SINK only when all are there.
-        if idx.iter().sum::<usize>() == LANES * SINK {
+        let mut total = 0;
+        unroll!(l in LANES => {
+            total += idx[l];
+        });
+        if total == LANES * SINK {
             break;
         }
+    }
+}
+
+/// The sums of output `g` (of `k`) of the rows `rows` (at most `N`) from `acc`; lanes past
+/// the rows are 0. Written out lane by lane (see `unroll.rs`) so that the sums stay in
+/// registers while the trees pass.
+#[inline(always)]
+fn load_sums<T: Lane, const N: usize>(acc: &[T], rows: Range<usize>, k: usize, g: usize) -> [T; N] {
+    let mut sums = [T::ZERO; N];
+    unroll!(l in N => {
+        if rows.start + l < rows.end {
+            sums[l] = acc[(rows.start + l) * k + g];
+        }
+    });
+    sums
+}
+
+/// Writes back what [`load_sums`] read.
+#[inline(always)]
+fn store_sums<T: Lane, const N: usize>(
+    sums: &[T; N],
+    acc: &mut [T],
+    rows: Range<usize>,
+    k: usize,
+    g: usize,
+) {
+    unroll!(l in N => {
+        if rows.start + l < rows.end {
+            acc[(rows.start + l) * k + g] = sums[l];
+        }
+    });
+}
+
+/// Adds a chain to the sums `acc` (`rows x k`, output `g`) of a block's rows, group by group.
+#[inline(never)]
+fn run_chain<T: Lane, G: Cols<T> + ?Sized>(
+    thr: &[T; CHAIN_NODES],
+    value: &[T; CHAIN_NODES],
+    link: &[u32; CHAIN_NODES],
+    xs: &[&G],
+    acc: &mut [T],
+    k: usize,
+    g: usize,
+) {
+    let n = acc.len() / k;
+    for (gi, grp) in xs.iter().enumerate() {
+        let rows = gi * LANES..((gi + 1) * LANES).min(n);
+        let mut sums: [T; LANES] = load_sums(acc, rows.clone(), k, g);
+        chain_lanes(thr, value, link, *grp, &mut sums);
+        store_sums(&sums, acc, rows, k, g);
     }
 }
 
@@ -718,19 +804,14 @@ fn run_complete<T: Lane, G: Cols<T> + ?Sized, const M: usize>(
     let n = acc.len() / k;
     for (gi, grp) in xs.iter().enumerate() {
         let rows = gi * LANES..((gi + 1) * LANES).min(n);
-        let mut sums = [T::ZERO; LANES];
-        for (s, r) in sums.iter_mut().zip(rows.clone()) {
-            *s = acc[r * k + g];
-        }
+        let mut sums: [T; LANES] = load_sums(acc, rows.clone(), k, g);
         for ((thr, col), leaves) in thr.iter().zip(col).zip(leaves) {
             let v = complete_lanes(thr, col, leaves, depth, *grp);
-            for (s, v) in sums.iter_mut().zip(v) {
-                *s = *s + v;
-            }
+            unroll!(l in LANES => {
+                sums[l] = sums[l] + v[l];
+            });
         }
-        for (s, r) in sums.into_iter().zip(rows) {
-            acc[r * k + g] = s;
-        }
+        store_sums(&sums, acc, rows, k, g);
     }
 }
 
@@ -758,34 +839,33 @@ fn run_masks<T: Lane, G: Cols<T> + ?Sized, const M: usize>(
         // A last odd group runs as a pair with itself.
         let grps = [pair[0], pair[pair.len() - 1]];
         let rows = pi * 2 * LANES..((pi + 1) * 2 * LANES).min(n);
-        let mut sums = [T::ZERO; 2 * LANES];
-        for (s, r) in sums.iter_mut().zip(rows.clone()) {
-            *s = acc[r * k + g];
-        }
+        let mut sums: [T; 2 * LANES] = load_sums(acc, rows.clone(), k, g);
         for (((top, thr), col), leaves) in top.iter().zip(thr).zip(col).zip(leaves) {
             let col_top = col.first_chunk::<16>().expect("depth >= 4");
             let pos = top_masks16(top, col_top, grps[0], grps[1]);
             if M == 16 {
-                sums = std::array::from_fn(|l| sums[l] + leaves.pick(pos[l] as usize));
+                sums = lanes!([T::ZERO; 2 * LANES], |l| sums[l]
+                    + leaves.pick(pos[l] as usize));
                 continue;
             }
-            for (h, grp) in grps.into_iter().enumerate() {
+            unroll!(h in 2 => {
+                let grp = grps[h];
                 let mut idx: [usize; LANES] =
-                    std::array::from_fn(|l| 15 + pos[h * LANES + l] as usize);
+                    lanes!([0; LANES], |l| 15 + pos[h * LANES + l] as usize);
                 for _ in 4..depth {
-                    for (l, i) in idx.iter_mut().enumerate() {
+                    unroll!(l in LANES => {
+                        let i = &mut idx[l];
                         let x = grp.col(col.pick(*i) as usize)[l];
                         *i = 2 * *i + 1 + (x > thr.pick(*i)) as usize;
-                    }
+                    });
                 }
-                for (s, i) in sums[h * LANES..].iter_mut().zip(idx) {
-                    *s = *s + leaves.pick(i - (M - 1));
-                }
-            }
+                unroll!(l in LANES => {
+                    let s = &mut sums[h * LANES + l];
+                    *s = *s + leaves.pick(idx[l] - (M - 1));
+                });
+            });
         }
-        for (s, r) in sums.into_iter().zip(rows) {
-            acc[r * k + g] = s;
-        }
+        store_sums(&sums, acc, rows, k, g);
     }
 }
 
@@ -804,12 +884,13 @@ fn row_trees<const M: usize, const N: usize, X: Pick<f32> + ?Sized>(
 ) -> [f32; N] {
     let mut idx = [0usize; N];
     for _ in 0..M.trailing_zeros() {
-        for (j, i) in idx.iter_mut().enumerate() {
+        unroll!(j in N => {
+            let i = &mut idx[j];
             let v = x.pick(col[j].pick(*i) as usize);
             *i = 2 * *i + 1 + (v > thr[j].pick(*i)) as usize;
-        }
+        });
     }
-    std::array::from_fn(|j| leaves[j].pick(idx[j] - (M - 1)))
+    lanes!([0.0; N], |j| leaves[j].pick(idx[j] - (M - 1)))
 }
 
 /// Adds a run of complete trees of `M` slots to one row's sum, in tree order.
@@ -846,9 +927,10 @@ fn row_chunks<const M: usize, const N: usize, X: Pick<f32> + ?Sized>(
     let (col, _) = col.as_chunks::<N>();
     let (leaves, _) = leaves.as_chunks::<N>();
     for ((thr, col), leaves) in thr.iter().zip(col).zip(leaves) {
-        for v in row_trees(thr, col, leaves, x) {
-            *s += v;
-        }
+        let v = row_trees(thr, col, leaves, x);
+        unroll!(j in N => {
+            *s += v[j];
+        });
     }
     thr.len() * N
 }
@@ -1009,17 +1091,7 @@ impl<T: Lane> Batch<T> {
                     let thr = self.chain_thr[r.clone()].try_into().expect("a chain");
                     let value = self.chain_value[r.clone()].try_into().expect("a chain");
                     let link = self.chain_link[r].try_into().expect("a chain");
-                    for (gi, grp) in xs.iter().enumerate() {
-                        let rows = gi * LANES..((gi + 1) * LANES).min(n);
-                        let mut sums = [T::ZERO; LANES];
-                        for (s, r) in sums.iter_mut().zip(rows.clone()) {
-                            *s = acc[r * k + g];
-                        }
-                        chain_lanes(thr, value, link, *grp, &mut sums);
-                        for (s, r) in sums.into_iter().zip(rows) {
-                            acc[r * k + g] = s;
-                        }
-                    }
+                    run_chain(thr, value, link, xs, acc, k, g);
                 }
                 Item::Slow { tree } => {
                     let t = tree as usize;
@@ -1036,9 +1108,9 @@ impl<T: Lane> Batch<T> {
                     let full = n - n % LOCKSTEP_ROWS;
                     for r in (0..full).step_by(LOCKSTEP_ROWS) {
                         let v: [f64; LOCKSTEP_ROWS] = rows_lockstep(tree, rows, f, r);
-                        for (i, v) in v.into_iter().enumerate() {
-                            add(r + i, v);
-                        }
+                        unroll!(i in LOCKSTEP_ROWS => {
+                            add(r + i, v[i]);
+                        });
                     }
                     for r in full..n {
                         add(r, tree.predict_value(&rows[r * f..(r + 1) * f]));
@@ -1053,8 +1125,8 @@ impl Model {
     fn kernels(&self) -> &Kernels {
         let forest = self.forest.get_or_init(|| Forest::build(&self.trees));
         forest.batch.get_or_init(|| match self.format {
-            Format::XGBoost => Kernels::F32(Batch::build(self)),
-            Format::LightGBM => Kernels::F64(Batch::build(self)),
+            Format::XGBoost => Kernels::F32(Batch::build(self, MAX_TABLE_COLS)),
+            Format::LightGBM => Kernels::F64(Batch::build(self, MAX_TABLE_COLS)),
         })
     }
 
@@ -1105,23 +1177,21 @@ impl Model {
         }
         for gi in 0..groups {
             let table = &mut xs[gi * cols..gi * cols + cols];
-            let lane: [&[f64]; LANES] = std::array::from_fn(|l| {
-                let r = (gi * LANES + l).min(n - 1);
-                &rows[r * f..(r + 1) * f]
-            });
+            // Where each lane's row starts in `rows`.
+            let lane: [usize; LANES] = lanes!([0; LANES], |l| (gi * LANES + l).min(n - 1) * f);
             let (lo, rest) = table.split_at_mut(f);
             let (hi, rest) = rest.split_at_mut(f);
             for (j, (lo, hi)) in lo.iter_mut().zip(hi).enumerate() {
-                *lo = Group(std::array::from_fn(|l| {
-                    let v = lane[l][j];
+                *lo = Group(lanes!([T::ZERO; LANES], |l| {
+                    let v = rows[lane[l] + j];
                     if v.is_nan() {
                         T::NEG_INF
                     } else {
                         T::near(v)
                     }
                 }));
-                *hi = Group(std::array::from_fn(|l| {
-                    let v = lane[l][j];
+                *hi = Group(lanes!([T::ZERO; LANES], |l| {
+                    let v = rows[lane[l] + j];
                     if v.is_nan() {
                         T::POS_INF
                     } else {
@@ -1131,8 +1201,8 @@ impl Model {
             }
             rest[0] = Group([T::ZERO; LANES]);
             for (c, &j) in rest[1..].iter_mut().zip(&b.nan_cols) {
-                *c = Group(std::array::from_fn(|l| {
-                    if lane[l][j].is_nan() {
+                *c = Group(lanes!([T::ZERO; LANES], |l| {
+                    if rows[lane[l] + j].is_nan() {
                         T::POS_INF
                     } else {
                         T::ZERO
@@ -1143,7 +1213,7 @@ impl Model {
         // Sums in the library's type: XGBoost rounds the base margin to f32 on its first add.
         acc.clear();
         acc.extend(out.iter().map(|&v| T::near(v)));
-        if width == SMALL_COLS {
+        if width == SMALL_COLS || MAX_TABLE_COLS == SMALL_COLS {
             let tables: Vec<&[Group<T>; SMALL_COLS]> = (0..groups)
                 .map(|gi| {
                     xs[gi * cols..gi * cols + SMALL_COLS]
@@ -1562,6 +1632,49 @@ mod tests {
                             );
                         }
                     }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 40, "only {checked} fixture models found");
+    }
+
+    /// The tree-by-tree layout that models too wide for [`MAX_TABLE_COLS`] get (WebAssembly
+    /// only), forced here on every fixture model, against the usual layout, bit for bit.
+    #[test]
+    fn tree_by_tree_layout_matches_the_batch_kernels() {
+        fn run<T: Lane>(model: &Model, rows: &[f64], n: usize) -> Vec<f64> {
+            let b = Batch::<T>::build(model, 0);
+            assert!(b.items.iter().all(|(_, i)| matches!(i, Item::Slow { .. })));
+            assert_eq!(b.items.len(), model.trees.len());
+            let mut out: Vec<f64> = (0..n).flat_map(|_| model.base_margin.clone()).collect();
+            model.accumulate_batch(&b, rows, n, &mut out, &mut Scratch::default());
+            out
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let case = entry.unwrap().path();
+            for name in ["model.json", "model.txt", "model.ubj"] {
+                let Ok(model) = Model::load(case.join(name)) else {
+                    continue;
+                };
+                let n = 203;
+                let x = probe_rows(&model, n, 0x2545_F491_4F6C_DD1D);
+                let want = model.predict_margin(x.view()).unwrap();
+                let mut rows = Vec::new();
+                model.load_rows(&x.view(), 0, n, &mut rows);
+                let got = match model.format {
+                    Format::XGBoost => run::<f32>(&model, &rows, n),
+                    Format::LightGBM => run::<f64>(&model, &rows, n),
+                };
+                for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+                    assert_eq!(
+                        w.to_bits(),
+                        g.to_bits(),
+                        "{} value {i}: {w} vs {g}",
+                        case.display()
+                    );
                 }
                 checked += 1;
             }

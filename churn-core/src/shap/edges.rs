@@ -39,8 +39,6 @@
 // Lane loops index fixed-size arrays on purpose: that shape is what auto-vectorises.
 #![allow(clippy::needless_range_loop)]
 
-use std::array::from_fn;
-
 use crate::model::tree::{flags, Tree};
 
 /// Rows processed together.
@@ -398,7 +396,7 @@ fn sweeps<const L: usize, const Q: usize>(
         let mut on: [f64; L] = if plan.is_left[c] {
             dec
         } else {
-            from_fn(|r| 1.0 - dec[r])
+            lanes!([0.0; L], |r| 1.0 - dec[r])
         };
         let prev = plan.prev[c];
         let (head, tail) = acc.split_at_mut(c);
@@ -409,18 +407,19 @@ fn sweeps<const L: usize, const Q: usize>(
             on_all[c] = on;
             for k in 0..Q {
                 let (d, cc, g) = (cf[k][ON], cf[k][OFF], parent[k]);
-                out[k] = from_fn(|r| g[r] * (cc + on[r] * d));
+                out[k] = lanes!([0.0; L], |r| g[r] * (cc + on[r] * d));
             }
         } else {
             let po = on_all[prev as usize];
-            on = from_fn(|r| on[r] * po[r]);
+            on = lanes!([0.0; L], |r| on[r] * po[r]);
             on_all[c] = on;
             // Exactly one of the three masks is 1 in each lane.
-            let off: [f64; L] = from_fn(|r| po[r] - on[r]);
-            let poff: [f64; L] = from_fn(|r| 1.0 - po[r]);
+            let off: [f64; L] = lanes!([0.0; L], |r| po[r] - on[r]);
+            let poff: [f64; L] = lanes!([0.0; L], |r| 1.0 - po[r]);
             for k in 0..Q {
                 let (h, cc, pc, g) = (cf[k][ON], cf[k][OFF], cf[k][OFF_PREV], parent[k]);
-                out[k] = from_fn(|r| g[r] * (on[r] * h + off[r] * cc + poff[r] * pc));
+                out[k] = lanes!([0.0; L], |r| g[r]
+                    * (on[r] * h + off[r] * cc + poff[r] * pc));
             }
         }
     }
@@ -439,7 +438,7 @@ fn sweeps<const L: usize, const Q: usize>(
             let (a, b) = (&below[0], &below[plan.right[p] as usize - p - 1]);
             for k in 0..Q {
                 let (a, b) = (a[k], b[k]);
-                node[k] = from_fn(|r| a[r] + b[r]);
+                node[k] = lanes!([0.0; L], |r| a[r] + b[r]);
             }
         } else {
             // The internal child's S, if any.
@@ -452,37 +451,40 @@ fn sweeps<const L: usize, const Q: usize>(
             };
             let share = plan.leaf_share[p];
             if kind & REPEAT == 0 {
-                let undec: [f64; L] = from_fn(|r| 1.0 - dec[r]);
+                let undec: [f64; L] = lanes!([0.0; L], |r| 1.0 - dec[r]);
                 let mut wg = [0.0; L];
                 if let Some(inner) = inner {
                     for k in 0..Q {
                         let (x, y, w, g, base) = (lf[k][0], lf[k][1], lf[k][3], node[k], inner[k]);
-                        wg = from_fn(|r| wg[r] + g[r] * w);
-                        node[k] = from_fn(|r| base[r] + g[r] * (dec[r] * x + undec[r] * y));
+                        wg = lanes!([0.0; L], |r| wg[r] + g[r] * w);
+                        node[k] =
+                            lanes!([0.0; L], |r| base[r] + g[r] * (dec[r] * x + undec[r] * y));
                     }
                 } else {
                     for k in 0..Q {
                         let (x, y, w, g) = (lf[k][0], lf[k][1], lf[k][3], node[k]);
-                        wg = from_fn(|r| wg[r] + g[r] * w);
-                        node[k] = from_fn(|r| g[r] * (dec[r] * x + undec[r] * y));
+                        wg = lanes!([0.0; L], |r| wg[r] + g[r] * w);
+                        node[k] = lanes!([0.0; L], |r| g[r] * (dec[r] * x + undec[r] * y));
                     }
                 }
-                total = from_fn(|r| wg[r] * (dec[r] * share[0] + undec[r] * share[1]));
+                total = lanes!([0.0; L], |r| wg[r]
+                    * (dec[r] * share[0] + undec[r] * share[1]));
             } else {
                 let po = on_all[plan.child_prev[p] as usize];
-                let a: [f64; L] = from_fn(|r| dec[r] * po[r]);
-                let b: [f64; L] = from_fn(|r| po[r] - a[r]);
-                let c: [f64; L] = from_fn(|r| 1.0 - po[r]);
+                let a: [f64; L] = lanes!([0.0; L], |r| dec[r] * po[r]);
+                let b: [f64; L] = lanes!([0.0; L], |r| po[r] - a[r]);
+                let c: [f64; L] = lanes!([0.0; L], |r| 1.0 - po[r]);
                 let (mut wh, mut wc) = ([0.0; L], [0.0; L]);
                 for k in 0..Q {
                     let (x, y, z, g) = (lf[k][0], lf[k][1], lf[k][2], node[k]);
                     let (h, cc) = (lf[k][3], lf[k][4]);
                     let base = inner.map_or([0.0; L], |s| s[k]);
-                    wh = from_fn(|r| wh[r] + g[r] * h);
-                    wc = from_fn(|r| wc[r] + g[r] * cc);
-                    node[k] = from_fn(|r| base[r] + g[r] * (a[r] * x + b[r] * y + c[r] * z));
+                    wh = lanes!([0.0; L], |r| wh[r] + g[r] * h);
+                    wc = lanes!([0.0; L], |r| wc[r] + g[r] * cc);
+                    node[k] = lanes!([0.0; L], |r| base[r]
+                        + g[r] * (a[r] * x + b[r] * y + c[r] * z));
                 }
-                total = from_fn(|r| {
+                total = lanes!([0.0; L], |r| {
                     (po[r] * wh[r] + c[r] * wc[r])
                         * (a[r] * share[0] + b[r] * share[1] + c[r] * share[2])
                 });
@@ -507,28 +509,35 @@ fn sweeps<const L: usize, const Q: usize>(
             if owned.is_empty() {
                 for k in 0..Q {
                     let (a, rh, rc) = (sc[k], cf[k][0], cf[k][1]);
-                    hot = from_fn(|r| hot[r] + a[r] * rh);
-                    cold = from_fn(|r| cold[r] + a[r] * rc);
+                    hot = lanes!([0.0; L], |r| hot[r] + a[r] * rh);
+                    cold = lanes!([0.0; L], |r| cold[r] + a[r] * rc);
                 }
             } else {
                 for k in 0..Q {
                     let mut a = sc[k];
                     for &m in owned {
                         let y = below[m as usize - p - 1][k];
-                        a = from_fn(|r| a[r] - y[r]);
+                        a = lanes!([0.0; L], |r| a[r] - y[r]);
                     }
                     let (rh, rc) = (cf[k][0], cf[k][1]);
-                    hot = from_fn(|r| hot[r] + a[r] * rh);
-                    cold = from_fn(|r| cold[r] + a[r] * rc);
+                    hot = lanes!([0.0; L], |r| hot[r] + a[r] * rh);
+                    cold = lanes!([0.0; L], |r| cold[r] + a[r] * rc);
                 }
             }
             let on = on_all[child];
-            total = from_fn(|r| total[r] + (on[r] * hot[r] + (1.0 - on[r]) * cold[r]));
+            total = lanes!([0.0; L], |r| total[r]
+                + (on[r] * hot[r] + (1.0 - on[r]) * cold[r]));
         }
         let out = &mut phi[plan.feature[p] as usize];
         let cur = *out;
-        *out = from_fn(|r| cur[r] + total[r]);
+        *out = lanes!([0.0; L], |r| cur[r] + total[r]);
     }
+}
+
+/// 1.0 where `b`, else 0.0, without a branch or an int-to-float conversion per lane.
+#[inline(always)]
+fn mask(b: bool) -> f64 {
+    f64::from_bits(1.0f64.to_bits() & (b as u64).wrapping_neg())
 }
 
 /// Every internal node's decision for every lane. The node's kind is tested once per node, so
@@ -539,8 +548,6 @@ fn decide_lanes<const L: usize>(
     x: &[[f64; L]],
     left: &mut [Mask<L>],
 ) {
-    // 1.0 where `b`, else 0.0, without a branch or an int-to-float conversion per lane.
-    let mask = |b: bool| f64::from_bits(1.0f64.to_bits() & (b as u64).wrapping_neg());
     for (i, &node) in plan.node.iter().enumerate() {
         let n = node as usize;
         let xs = x[tree.feature[n] as usize];
@@ -548,7 +555,7 @@ fn decide_lanes<const L: usize>(
         let t = tree.threshold[n];
         let missing = (fl & flags::MISSING_MASK) >> flags::MISSING_SHIFT;
         left[i] = if fl & flags::CATEGORICAL != 0 || missing > 1 {
-            from_fn(|r| mask(tree.goes_left(n, xs[r])))
+            lanes!([0.0; L], |r| mask(tree.goes_left(n, xs[r])))
         } else {
             // NaN takes the default side (missing type 0) or compares as 0 (type 1).
             let nan_left = if missing == 0 {
@@ -557,9 +564,9 @@ fn decide_lanes<const L: usize>(
                 0.0 <= t
             };
             if nan_left {
-                from_fn(|r| mask((xs[r] <= t) | xs[r].is_nan()))
+                lanes!([0.0; L], |r| mask((xs[r] <= t) | xs[r].is_nan()))
             } else {
-                from_fn(|r| mask(xs[r] <= t))
+                lanes!([0.0; L], |r| mask(xs[r] <= t))
             }
         };
     }
