@@ -32,9 +32,10 @@
 //! of NaN: such a factor only ever meets a row whose `G` already holds it.
 //!
 //! Rows are processed [`LANES`] at a time: the tree's structure is shared, only `o` and the
-//! decisions differ, so every inner loop runs over lanes and compiles to vector code. The
-//! number of points is a compile-time constant of the sweeps (see [`padded`]), so
-//! that loops over points unroll.
+//! decisions differ, so every inner loop runs over lanes and compiles to vector code (natively)
+//! or to straight-line code (WebAssembly, built for size: `lanes!` writes the lanes out there,
+//! see `unroll.rs`). The number of points is a compile-time constant of the sweeps (see
+//! [`padded`]), so that loops over points unroll.
 
 // Lane loops index fixed-size arrays on purpose: that shape is what auto-vectorises.
 #![allow(clippy::needless_range_loop)]
