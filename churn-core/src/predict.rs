@@ -1601,42 +1601,52 @@ mod tests {
     /// The batch kernels (complete trees, chains, NaN indicator columns, the general kernel
     /// for categorical and zero-as-missing splits) against the single-row path, bit for bit,
     /// on every fixture model and several block sizes.
-    #[test]
-    fn batch_kernels_match_the_single_row_path() {
+    /// Every fixture model (`tests/fixtures/*/model.{json,txt,ubj}`) with its folder.
+    fn fixture_models() -> Vec<(std::path::PathBuf, Model)> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
-        let mut checked = 0;
+        let mut models = Vec::new();
         for entry in std::fs::read_dir(&dir).unwrap() {
             let case = entry.unwrap().path();
             for name in ["model.json", "model.txt", "model.ubj"] {
-                let Ok(model) = Model::load(case.join(name)) else {
-                    continue;
-                };
-                let x = probe_rows(&model, 700, 0x9E37_79B9_7F4A_7C15);
-                let k = model.num_outputs;
-                let mut buf = Vec::new();
-                for rows in [8, 13, 300, 700] {
-                    let xs = x.view().split_at(ndarray::Axis(0), rows).0;
-                    let batch = model.predict_margin(xs).unwrap();
-                    for r in 0..rows {
-                        model.load_rows(&xs, r, 1, &mut buf);
-                        let mut one = model.base_margin.clone();
-                        model.accumulate_block(&buf, &mut one);
-                        for g in 0..k {
-                            assert_eq!(
-                                batch[[r, g]].to_bits(),
-                                one[g].to_bits(),
-                                "{} row {r} output {g}: batch {} single {}",
-                                case.display(),
-                                batch[[r, g]],
-                                one[g]
-                            );
-                        }
-                    }
+                if let Ok(model) = Model::load(case.join(name)) {
+                    models.push((case.clone(), model));
                 }
-                checked += 1;
             }
         }
-        assert!(checked > 40, "only {checked} fixture models found");
+        assert!(
+            models.len() > 40,
+            "only {} fixture models found",
+            models.len()
+        );
+        models
+    }
+
+    #[test]
+    fn batch_kernels_match_the_single_row_path() {
+        for (case, model) in fixture_models() {
+            let x = probe_rows(&model, 700, 0x9E37_79B9_7F4A_7C15);
+            let k = model.num_outputs;
+            let mut buf = Vec::new();
+            for rows in [8, 13, 300, 700] {
+                let xs = x.view().split_at(ndarray::Axis(0), rows).0;
+                let batch = model.predict_margin(xs).unwrap();
+                for r in 0..rows {
+                    model.load_rows(&xs, r, 1, &mut buf);
+                    let mut one = model.base_margin.clone();
+                    model.accumulate_block(&buf, &mut one);
+                    for g in 0..k {
+                        assert_eq!(
+                            batch[[r, g]].to_bits(),
+                            one[g].to_bits(),
+                            "{} row {r} output {g}: batch {} single {}",
+                            case.display(),
+                            batch[[r, g]],
+                            one[g]
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// The tree-by-tree layout that models too wide for [`MAX_TABLE_COLS`] get (WebAssembly
@@ -1651,35 +1661,25 @@ mod tests {
             model.accumulate_batch(&b, rows, n, &mut out, &mut Scratch::default());
             out
         }
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
-        let mut checked = 0;
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let case = entry.unwrap().path();
-            for name in ["model.json", "model.txt", "model.ubj"] {
-                let Ok(model) = Model::load(case.join(name)) else {
-                    continue;
-                };
-                let n = 203;
-                let x = probe_rows(&model, n, 0x2545_F491_4F6C_DD1D);
-                let want = model.predict_margin(x.view()).unwrap();
-                let mut rows = Vec::new();
-                model.load_rows(&x.view(), 0, n, &mut rows);
-                let got = match model.format {
-                    Format::XGBoost => run::<f32>(&model, &rows, n),
-                    Format::LightGBM => run::<f64>(&model, &rows, n),
-                };
-                for (i, (w, g)) in want.iter().zip(&got).enumerate() {
-                    assert_eq!(
-                        w.to_bits(),
-                        g.to_bits(),
-                        "{} value {i}: {w} vs {g}",
-                        case.display()
-                    );
-                }
-                checked += 1;
+        for (case, model) in fixture_models() {
+            let n = 203;
+            let x = probe_rows(&model, n, 0x2545_F491_4F6C_DD1D);
+            let want = model.predict_margin(x.view()).unwrap();
+            let mut rows = Vec::new();
+            model.load_rows(&x.view(), 0, n, &mut rows);
+            let got = match model.format {
+                Format::XGBoost => run::<f32>(&model, &rows, n),
+                Format::LightGBM => run::<f64>(&model, &rows, n),
+            };
+            for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+                assert_eq!(
+                    w.to_bits(),
+                    g.to_bits(),
+                    "{} value {i}: {w} vs {g}",
+                    case.display()
+                );
             }
         }
-        assert!(checked > 40, "only {checked} fixture models found");
     }
 
     /// `predict_row` (complete XGBoost models take [`Batch::row`]) against the forest path
