@@ -11,10 +11,11 @@ root="$(cd "$here/../.." && pwd)"
 # A target dir of its own, so that the profile below does not evict the native builds.
 export CARGO_TARGET_DIR="${CHURNLENS_WASM_TARGET_DIR:-$root/target/wasm}"
 # Release profile for the .wasm (profiles are workspace-wide, so it is set here, not in
-# Cargo.toml): opt-level "s" with fat LTO (README.md, "Size and speed"). The prediction and
-# SHAP kernels write their lane loops out (churn-core/src/unroll.rs), so they run as fast as
-# at opt-level 3, where only LLVM's unroller did that; the rest is cold code, 16% smaller.
-# Override with CARGO_PROFILE_RELEASE_* variables.
+# Cargo.toml): opt-level "s" with fat LTO, for issue 6's 1 MB budget (README.md, "Size and
+# speed"). The prediction and SHAP kernels write their lane loops out in wasm
+# (churn-core/src/unroll.rs), so SHAP and XGBoost prediction run as fast as at opt-level 3;
+# LightGBM prediction is ~15% and the CSV pipeline 10-25% slower, the module 15% smaller.
+# Override with CARGO_PROFILE_RELEASE_* variables (opt-level 3 needs CHURNLENS_WASM_MAX_BYTES).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-s}"
 export CARGO_PROFILE_RELEASE_LTO="${CARGO_PROFILE_RELEASE_LTO:-fat}"
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS="${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-1}"

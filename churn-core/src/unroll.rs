@@ -6,13 +6,14 @@
 //! (or vectors). `std::array::from_fn` and plain `for` loops only become that when LLVM inlines
 //! the closure and fully unrolls the loop, which it does at opt-level 3 but not when
 //! optimising for size: the WebAssembly module is built at opt-level "s" (issue 6, 1 MB
-//! budget), where SHAP ran four to ten times slower that way. These macros write the lanes out
+//! budget), where SHAP ran three to ten times slower that way. These macros write the lanes out
 //! with constant indices, which gives the same code at every opt-level. Lanes past the count
 //! are behind `if k < n` tests on constants, which cost nothing after monomorphisation.
 //!
 //! Native builds (opt-level 3) keep `from_fn` and plain loops: there LLVM's loop vectoriser
-//! packs the lanes into SIMD registers, and the written-out form, left to the SLP vectoriser,
-//! measured up to 20% slower on the benchmark models (`benches/engine.rs`, 2026-11-29).
+//! packs the lanes into SIMD registers. The written-out form, left to the SLP vectoriser, was
+//! 10-20% slower there on three of the criterion benchmarks (`benches/engine.rs`: xgb 100x4
+//! predict and SHAP, one row of xgb 500x6) and faster on one (xgb 500x6 predict), 2026-11-29.
 
 /// Runs `$body` with `$i` = 0, 1, ..., `$n - 1` (`$n` a constant): written out for the first
 /// 16, a loop after that.
