@@ -14,7 +14,7 @@ export CARGO_TARGET_DIR="${CHURNLENS_WASM_TARGET_DIR:-$root/target/wasm}"
 # Cargo.toml): opt-level "s" with fat LTO, for issue 6's 1 MB budget (README.md, "Size and
 # speed"). The prediction and SHAP kernels write their lane loops out in wasm
 # (churn-core/src/unroll.rs), so SHAP and XGBoost prediction run as fast as at opt-level 3;
-# LightGBM prediction is ~15% and the CSV pipeline 10-25% slower, the module 15% smaller.
+# LightGBM prediction is ~15% and the CSV pipeline 10-30% slower, the module 15% smaller.
 # Override with CARGO_PROFILE_RELEASE_* variables (opt-level 3 needs CHURNLENS_WASM_MAX_BYTES).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-s}"
 export CARGO_PROFILE_RELEASE_LTO="${CARGO_PROFILE_RELEASE_LTO:-fat}"
