@@ -767,6 +767,7 @@ fn store_sums<T: Lane, const N: usize>(
 }
 
 /// Adds a chain to the sums `acc` (`rows x k`, output `g`) of a block's rows, group by group.
+/// Not inlined, so that a CPU profile shows the chain walk apart from the block's layout.
 #[inline(never)]
 fn run_chain<T: Lane, G: Cols<T> + ?Sized>(
     thr: &[T; CHAIN_NODES],
@@ -1598,9 +1599,6 @@ mod tests {
         Array2::from_shape_fn((n, f), |(_, j)| values[j][next() % values[j].len()])
     }
 
-    /// The batch kernels (complete trees, chains, NaN indicator columns, the general kernel
-    /// for categorical and zero-as-missing splits) against the single-row path, bit for bit,
-    /// on every fixture model and several block sizes.
     /// Every fixture model (`tests/fixtures/*/model.{json,txt,ubj}`) with its folder.
     fn fixture_models() -> Vec<(std::path::PathBuf, Model)> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
@@ -1621,6 +1619,9 @@ mod tests {
         models
     }
 
+    /// The batch kernels (complete trees, chains, NaN indicator columns, the general kernel
+    /// for categorical and zero-as-missing splits) against the single-row path, bit for bit,
+    /// on every fixture model and several block sizes.
     #[test]
     fn batch_kernels_match_the_single_row_path() {
         for (case, model) in fixture_models() {
