@@ -172,7 +172,7 @@ pub fn bundle(data: &[u8], base_model: &[u8], base_table: &[u8]) {
                     return;
                 };
                 let Ok(mut reader) =
-                    crate::pipeline::ChunkReader::new(base_table, &Default::default())
+                    crate::run::pipeline::ChunkReader::new(base_table, &Default::default())
                 else {
                     return;
                 };
@@ -276,12 +276,12 @@ fn table_for(schema: &crate::Schema) -> Vec<u8> {
 }
 
 fn exercise_run(b: &crate::Bundle, table: &[u8], overrides: Option<crate::Overrides>) {
-    let options = crate::pipeline::PipelineOptions {
+    let options = crate::run::pipeline::PipelineOptions {
         overrides,
         chunk_rows: 2,
         ..Default::default()
     };
-    if let Ok(p) = crate::pipeline::Pipeline::new(b, options) {
+    if let Ok(p) = crate::run::pipeline::Pipeline::new(b, options) {
         let _ = check_run(&p, table, true);
     }
 }
@@ -296,10 +296,10 @@ fn exercise_run(b: &crate::Bundle, table: &[u8], overrides: Option<crate::Overri
 /// When an invariant breaks: a row neither scored nor rejected (or both, or twice), counts that
 /// do not add up, a rejected row without a reason, a probability outside 0..1, outputs that
 /// depend on the chunk size, a mapping that uses a header twice, an error without a message,
-/// a [`ScoredTable`](crate::scored::ScoredTable) whose CSV exports differ from the streaming
+/// a [`ScoredTable`](crate::run::scored::ScoredTable) whose CSV exports differ from the streaming
 /// run's outputs.
 pub fn csv_pipeline(bundle: &crate::Bundle, data: &[u8]) {
-    use crate::pipeline::{Pipeline, PipelineOptions};
+    use crate::run::pipeline::{Pipeline, PipelineOptions};
     let small = PipelineOptions {
         chunk_rows: 3,
         parallel_chunks: 2,
@@ -324,7 +324,7 @@ pub fn csv_pipeline(bundle: &crate::Bundle, data: &[u8]) {
 /// report-only run). Returns the outputs (scored CSV, JSON lines, rejects CSV) or the error
 /// message.
 fn check_run(p: &crate::Pipeline<'_>, data: &[u8], report: bool) -> Result<[Vec<u8>; 3], String> {
-    use crate::pipeline::Sinks;
+    use crate::run::pipeline::Sinks;
     let (mut csv, mut jsonl, mut rejects) = (Vec::new(), Vec::new(), Vec::new());
     let scored = p.score(
         data,
@@ -360,8 +360,8 @@ fn check_run(p: &crate::Pipeline<'_>, data: &[u8], report: bool) -> Result<[Vec<
         let t = p
             .score_table(
                 data,
-                &crate::scored::CollectOptions { cells: true },
-                &mut |_| crate::pipeline::Flow::Continue,
+                &crate::run::scored::CollectOptions { cells: true },
+                &mut |_| crate::run::pipeline::Flow::Continue,
             )
             .expect("score_table of an input that scores");
         assert_eq!(t.len() as u64, s.rows_scored, "score_table rows");

@@ -21,32 +21,39 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Shared helpers every layer may use.
 mod error;
 #[macro_use]
 mod unroll;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod model;
 mod order;
-mod predict;
-mod shap;
 
+// The layers, lowest first: each imports only the ones above it in this list
+// (ARCHITECTURE.md; `.ci/architecture.py` checks it).
+pub mod bundle;
+mod engine;
+pub mod intake;
+pub mod model;
+pub mod report;
+pub mod run;
+#[cfg(feature = "sqlite")]
+pub mod store;
+
+pub use engine::predict::FeatureValue;
 pub use error::{Error, Location, Result};
 pub use model::{CategoryLabels, FeatureKind, Format, Model, Transform};
-pub use predict::FeatureValue;
 
 /// Re-exported so callers build inputs with the same `ndarray` version.
 pub use ndarray;
 
-// --- Intake (issue 4): schema, vocabulary, mapping, normalisation, validation, quality, bundle.
-pub mod bundle;
-pub mod mapping;
-pub mod normalize;
-pub mod quality;
-pub mod schema;
-pub mod table;
-pub mod validate;
-pub mod vocabulary;
+// The flat module paths of earlier releases (`churn_core::mapping`, `churn_core::pipeline`,
+// ...) keep working: each is the module in its layer.
+pub use intake::{mapping, normalize, schema, table, validate, vocabulary};
+pub use report::{quality, risk};
+pub use run::{export, pipeline, records, scored};
+#[cfg(feature = "sqlite")]
+pub use store::outcomes;
 
 pub use bundle::{
     Bundle, BundleMetadata, CategoryShare, FeatureReference, ReferenceKind, ReferenceProfile,
@@ -56,26 +63,14 @@ pub use mapping::{
     map_columns, map_columns_with, Candidate, FeatureMatch, MapOptions, Mapping, MatchSource,
     Overrides, UnmappedColumn,
 };
+pub use pipeline::{Pipeline, PipelineOptions, RunSummary, ScoredChunk, Sinks};
 pub use quality::{profile_chunk, quality_report, QualityProfile, QualityReport};
+pub use risk::{Explainer, Explanation, Reason, TierCounts};
 pub use schema::{FeatureSpec, Policy, Schema, ValueKind};
+pub use scored::{CollectOptions, ScoredTable};
 pub use table::Table;
 pub use validate::{
     seen_ids, validate, FeatureCounts, Issue, IssueCode, RejectedRow, Severity, ValidateOptions,
     Validated, ValidationSummary,
 };
 pub use vocabulary::{Concept, ConceptKind, ConceptMatch, HeaderKey, Vocabulary};
-
-// --- The main job (issue 5): streaming pipeline, risk tiers and reasons, outcome tracking.
-pub mod export;
-#[cfg(feature = "sqlite")]
-pub mod outcomes;
-pub mod pipeline;
-pub mod records;
-pub mod risk;
-pub mod scored;
-#[cfg(feature = "xlsx")]
-mod xlsx;
-
-pub use pipeline::{Pipeline, PipelineOptions, RunSummary, ScoredChunk, Sinks};
-pub use risk::{Explainer, Explanation, Reason, TierCounts};
-pub use scored::{CollectOptions, ScoredTable};

@@ -8,8 +8,8 @@ mod xgboost;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::engine::shap::ShapPlan;
 use crate::error::{Error, Result};
-use crate::shap::ShapPlan;
 pub use tree::{Missing, Tree, MAX_DEPTH};
 
 /// Most features a model may declare without naming them. Names are generated for unnamed
@@ -148,7 +148,7 @@ pub struct Model {
     /// Per-tree path tables for TreeSHAP, built on first use.
     pub(crate) shap_plan: OnceLock<ShapPlan>,
     /// Every tree's packed nodes in one array, for single-row prediction; built on first use.
-    pub(crate) forest: OnceLock<crate::predict::Forest>,
+    pub(crate) forest: OnceLock<crate::engine::predict::Forest>,
 }
 
 impl Model {

@@ -30,12 +30,12 @@ use std::sync::Arc;
 use ndarray::Array2;
 
 use crate::error::{Error, Result};
-use crate::export::{
+use crate::intake::validate::RejectedRow;
+use crate::report::risk::{Explainer, Explanation};
+use crate::run::export::{
     write_reject_record, write_rejects_header, write_scored_record, ScoredRow, SCORED_CSV_HEADER,
 };
-use crate::pipeline::{Flow, Pipeline, RunSummary, Sinks};
-use crate::risk::{Explainer, Explanation};
-use crate::validate::RejectedRow;
+use crate::run::pipeline::{Flow, Pipeline, RunSummary, Sinks};
 
 /// What [`Pipeline::score_table`] keeps besides the numbers.
 ///
@@ -108,7 +108,7 @@ pub struct ScoredTable {
 
 impl Pipeline<'_> {
     /// Runs the pipeline over `input` and keeps every result in memory (see the
-    /// [module docs](crate::scored)); `progress` is called after each chunk and may stop the
+    /// [module docs](crate::run::scored)); `progress` is called after each chunk and may stop the
     /// run ([`Flow::Stop`]; the table then holds the rows read so far and
     /// `summary.stopped_early` is set).
     ///
@@ -205,7 +205,7 @@ struct Acc {
 }
 
 impl Acc {
-    fn add(&mut self, c: &crate::pipeline::ScoredChunk) -> Result<()> {
+    fn add(&mut self, c: &crate::run::pipeline::ScoredChunk) -> Result<()> {
         let n = c.rows.len();
         if n > 0 && (c.features.ncols() != self.width || c.shap.ncols() != self.width + 1) {
             return Err(Error::input(format!(
@@ -349,7 +349,7 @@ impl ScoredTable {
     /// Writes scored rows as CSV, in the order of `indices` (all rows when `None`): the
     /// pipeline's scored-CSV format (see [`Sinks`]), byte for byte what [`Pipeline::score`]
     /// writes for the same rows, with formula-like cells neutralised
-    /// ([`safe_cell`](crate::export::safe_cell)).
+    /// ([`safe_cell`](crate::run::export::safe_cell)).
     ///
     /// An index past the end is an [`Error::Input`]; a failing writer an [`Error::Write`].
     ///
@@ -449,7 +449,7 @@ impl ScoredTable {
 
     /// The scored rows in the order of `indices` (all when `None`) as an Excel workbook
     /// (`.xlsx` bytes): one sheet, `Scored customers`, with the scored-CSV columns; numbers as
-    /// numbers, text cells formula-safe ([`safe_cell`](crate::export::safe_cell)) and written
+    /// numbers, text cells formula-safe ([`safe_cell`](crate::run::export::safe_cell)) and written
     /// as strings, a frozen, filterable header row.
     ///
     /// Needs the `xlsx` cargo feature. An index past the end is an [`Error::Input`].
@@ -465,8 +465,8 @@ impl ScoredTable {
     /// ```
     #[cfg(feature = "xlsx")]
     pub fn to_xlsx(&self, indices: Option<&[usize]>) -> Result<Vec<u8>> {
-        use crate::export::{label_cell, safe_cell};
-        use crate::xlsx::{Style, Workbook};
+        use crate::run::export::{label_cell, safe_cell};
+        use crate::run::xlsx::{Style, Workbook};
         let selection = self.selection(indices)?;
         // A sheet holds 1,048,576 rows, one of them the header.
         if selection.len() > 1_048_575 {
@@ -490,7 +490,7 @@ impl ScoredTable {
             let Some(e) = self.explanation(i) else {
                 continue;
             };
-            crate::export::drivers_cell(&e, &mut drivers);
+            crate::run::export::drivers_cell(&e, &mut drivers);
             let row = self.scored_row(i);
             // Names the cell in the error when a text is too long for Excel.
             let at = |column: &str| {
@@ -509,8 +509,8 @@ impl ScoredTable {
             book.number(row.probability, Style::Percent);
             book.text(&safe_cell(row.tier), Style::Plain, at("risk tier"))?;
             let (up, down) = (
-                crate::export::join_reasons(&e.raises),
-                crate::export::join_reasons(&e.lowers),
+                crate::run::export::join_reasons(&e.raises),
+                crate::run::export::join_reasons(&e.lowers),
             );
             book.text(&safe_cell(&up), Style::Plain, at("reasons up"))?;
             book.text(&safe_cell(&down), Style::Plain, at("reasons down"))?;

@@ -58,9 +58,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{Bundle, RiskTiers};
 use crate::error::{Error, Result};
-use crate::normalize::{self, parse_date, parse_label};
-use crate::pipeline::{ChunkReader, ReadOptions, RunSummary, ScoredChunk};
-use crate::schema::{FeatureSpec, ValueKind};
+use crate::intake::normalize::{self, parse_date, parse_label};
+use crate::intake::schema::{FeatureSpec, ValueKind};
+use crate::run::pipeline::{ChunkReader, ReadOptions, RunSummary, ScoredChunk};
 
 const SCHEMA_VERSION: i64 = 1;
 
@@ -932,7 +932,7 @@ impl OutcomeStore {
         }
         let scores: Vec<f64> = pairs.iter().map(|p| p.0).collect();
         let labels: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-        perf.auc = crate::quality::auc(&scores, &labels);
+        perf.auc = crate::report::quality::auc(&scores, &labels);
         perf.brier = Some(pairs.iter().map(|p| (p.0 - p.1).powi(2)).sum::<f64>() / n as f64);
         perf.mean_predicted = Some(scores.iter().sum::<f64>() / n as f64);
         perf.observed_rate = Some(perf.churned as f64 / n as f64);
@@ -1071,7 +1071,7 @@ mod tests {
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         for d in [-1000i64, 0, 365, 11_016, 20_000, 30_000] {
             let (y, m, day) = civil_from_days(d);
-            let back = crate::normalize::Date::new(y as i32, m, day)
+            let back = crate::intake::normalize::Date::new(y as i32, m, day)
                 .unwrap()
                 .days_since_epoch();
             assert_eq!(back, d);
@@ -1081,7 +1081,7 @@ mod tests {
     #[test]
     fn leakage_is_excluded_and_latest_prediction_wins() {
         let bundle = Bundle::load("../examples/demo/telco_bundle.json").unwrap();
-        let p = crate::pipeline::Pipeline::new(&bundle, Default::default()).unwrap();
+        let p = crate::run::pipeline::Pipeline::new(&bundle, Default::default()).unwrap();
         let mut db = OutcomeStore::open_in_memory().unwrap();
         let csv =
             "customerID,tenure,Contract,MonthlyCharges\nA,2,Month-to-month,90\nB,60,Two year,20\n";
@@ -1095,7 +1095,7 @@ mod tests {
             let mut res = Ok(LogCounts::default());
             p.score_with(text.as_bytes(), Default::default(), &mut |c| {
                 res = db.log_chunk(&run, c);
-                Ok(crate::pipeline::Flow::Continue)
+                Ok(crate::run::pipeline::Flow::Continue)
             })
             .unwrap();
             assert_eq!(res.unwrap().logged, 2);

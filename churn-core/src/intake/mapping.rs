@@ -43,9 +43,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::normalize::{self, category_key};
-use crate::schema::{FeatureSpec, Schema, ValueKind};
-use crate::vocabulary::{ConceptKind, ConceptMatch, HeaderKey, Vocabulary};
+use crate::intake::normalize::{self, category_key};
+use crate::intake::schema::{FeatureSpec, Schema, ValueKind};
+use crate::intake::vocabulary::{ConceptKind, ConceptMatch, HeaderKey, Vocabulary};
 
 /// Settings of the mapper.
 ///

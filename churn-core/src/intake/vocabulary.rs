@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 /// ```
 /// assert!(churn_core::vocabulary::BUILTIN_VOCABULARY_TOML.contains("[[concept]]"));
 /// ```
-pub const BUILTIN_VOCABULARY_TOML: &str = include_str!("../data/vocabulary.toml");
+pub const BUILTIN_VOCABULARY_TOML: &str = include_str!("../../data/vocabulary.toml");
 
 /// The same file in the line format `build.rs` writes (its header says why and how):
 /// [`Vocabulary::builtin`] reads this, so that a build that never parses user vocabularies (the

@@ -289,7 +289,7 @@ impl FeatureSpec {
         }
         let mut seen = HashSet::new();
         for c in &self.categories {
-            if !seen.insert(crate::normalize::category_key(c)) {
+            if !seen.insert(crate::intake::normalize::category_key(c)) {
                 return Err(Error::Schema {
                     field: at("categories"),
                     reason: format!("category {c:?} is listed twice (ignoring case and spacing)"),
@@ -306,7 +306,7 @@ impl FeatureSpec {
             });
         }
         if let Some(d) = &self.as_of {
-            if crate::normalize::parse_date(d).is_none() {
+            if crate::intake::normalize::parse_date(d).is_none() {
                 return Err(Error::Schema {
                     field: at("as_of"),
                     reason: format!("{d:?} is not a date (use YYYY-MM-DD)"),

@@ -1,5 +1,5 @@
 //! A one-sheet Excel workbook writer (`.xlsx`, ECMA-376 SpreadsheetML in a zip), just what
-//! [`ScoredTable::to_xlsx`](crate::scored::ScoredTable::to_xlsx) needs: text and number cells,
+//! [`ScoredTable::to_xlsx`](crate::run::scored::ScoredTable::to_xlsx) needs: text and number cells,
 //! a bold header, one number format, a frozen header row, an autofilter and column widths.
 //!
 //! Why not `rust_xlsxwriter`: it served well, but with `zip` and its deflaters it was ~1 MB of

@@ -1,5 +1,5 @@
 //! Writing results for spreadsheets: formula-safe cells and the scored-row CSV record shared by
-//! the [pipeline](crate::pipeline) and [`ScoredTable`](crate::scored::ScoredTable).
+//! the [pipeline](crate::run::pipeline) and [`ScoredTable`](crate::run::scored::ScoredTable).
 //!
 //! A customer export comes from a stranger. A cell such as `=HYPERLINK("http://evil","x")` or
 //! `=cmd|' /C calc'!A0` is harmless text to churnlens but a formula to Excel, LibreOffice or
@@ -17,8 +17,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::risk::{Explanation, Reason};
-use crate::validate::RejectedRow;
+use crate::intake::validate::RejectedRow;
+use crate::report::risk::{Explanation, Reason};
 
 /// Neutralises a cell that a spreadsheet would run as a formula: one that starts with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (the OWASP advice; spreadsheets

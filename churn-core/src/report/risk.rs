@@ -60,8 +60,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{category_name, fmt_num, Bundle, RiskTiers, Tier};
 use crate::error::{Error, Result};
+use crate::intake::schema::{FeatureSpec, Schema, ValueKind};
 use crate::model::{Model, Transform};
-use crate::schema::{FeatureSpec, Schema, ValueKind};
 
 /// Default lower bound of the `medium` tier.
 ///

@@ -63,8 +63,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::intake::schema::{Schema, ValueKind};
 use crate::model::{Format, Model};
-use crate::schema::{Schema, ValueKind};
 
 /// The `format` value of a bundle file.
 ///
@@ -364,7 +364,7 @@ impl LastLt for Option<&f64> {
 }
 
 /// The name a categorical code has in the reference and in quality profiles.
-pub(crate) fn category_name(spec: &crate::schema::FeatureSpec, code: f64) -> String {
+pub(crate) fn category_name(spec: &crate::intake::schema::FeatureSpec, code: f64) -> String {
     if code >= 0.0 && code.fract() == 0.0 {
         if let Some(name) = spec.categories.get(code as usize) {
             return name.clone();

@@ -31,10 +31,10 @@ use std::collections::{BTreeMap, HashMap};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::mapping::Mapping;
-use crate::normalize::{self, normalize_cell, Cell, NormalizeOptions};
-use crate::schema::{FeatureSpec, Policy, Schema};
-use crate::table::Table;
+use crate::intake::mapping::Mapping;
+use crate::intake::normalize::{self, normalize_cell, Cell, NormalizeOptions};
+use crate::intake::schema::{FeatureSpec, Policy, Schema};
+use crate::intake::table::Table;
 
 /// Stable codes of the problems the validator reports.
 ///

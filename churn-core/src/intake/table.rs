@@ -1,6 +1,6 @@
 //! A chunk of a delimited table: one header row and rows of string cells.
 //!
-//! Every intake stage ([`map_columns`](crate::map_columns), [`validate`](crate::validate),
+//! Every intake stage ([`map_columns`](crate::map_columns), [`validate`](crate::intake::validate),
 //! [`profile_chunk`](crate::profile_chunk)) works on a [`Table`] and keeps no state between
 //! calls, so a streaming reader can feed a large file chunk by chunk and merge the per-chunk
 //! summaries. [`Table::first_row`] numbers the chunk's rows inside the whole file.

@@ -40,9 +40,9 @@ const INTERACTION_BLOCK_ROWS: usize = 8;
 /// to a third (XGBoost 100x4) of a full 16-lane group's (callgrind), so 1-3 rows go single.
 const SINGLE_LANE_TAIL: usize = 3;
 
+use crate::engine::predict::{FeatureValue, BLOCK_ROWS};
 use crate::error::{Error, Result};
 use crate::model::{tree::Tree, Model};
-use crate::predict::{FeatureValue, BLOCK_ROWS};
 
 /// Root-to-leaf paths of one tree, struct-of-arrays.
 #[derive(Debug, Default)]

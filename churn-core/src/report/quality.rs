@@ -70,12 +70,12 @@ use crate::bundle::{
     ReferenceSample,
 };
 use crate::error::{Error, Result};
-use crate::mapping::{map_columns, Mapping, MatchSource, Overrides};
+use crate::intake::mapping::{map_columns, Mapping, MatchSource, Overrides};
+use crate::intake::normalize::{self, normalize_cell, Cell, NormalizeOptions};
+use crate::intake::schema::{FeatureSpec, Schema, ValueKind};
+use crate::intake::table::Table;
+use crate::intake::validate::{validate, Severity, ValidateOptions, ValidationSummary};
 use crate::model::Model;
-use crate::normalize::{self, normalize_cell, Cell, NormalizeOptions};
-use crate::schema::{FeatureSpec, Schema, ValueKind};
-use crate::table::Table;
-use crate::validate::{validate, Severity, ValidateOptions, ValidationSummary};
 
 const SKETCH_ID: usize = 8192;
 const SKETCH_OTHER: usize = 512;
@@ -1194,7 +1194,7 @@ impl QualityReport {
                         Some(p) if p.rows == 0 => 1.0,
                         Some(p) => {
                             let blank = if f.required { 0 } else { p.missing };
-                            let invalid = if f.on_invalid == crate::schema::Policy::Reject {
+                            let invalid = if f.on_invalid == crate::intake::schema::Policy::Reject {
                                 0
                             } else {
                                 p.invalid
@@ -1588,9 +1588,9 @@ fn suggestions(
                 _ => "not valid",
             };
             let policy = match spec.on_invalid {
-                crate::schema::Policy::Reject => "their rows are rejected",
-                crate::schema::Policy::Missing => "they are scored as missing",
-                crate::schema::Policy::Clamp => "they are clamped or scored as missing",
+                crate::intake::schema::Policy::Reject => "their rows are rejected",
+                crate::intake::schema::Policy::Missing => "they are scored as missing",
+                crate::intake::schema::Policy::Clamp => "they are clamped or scored as missing",
             };
             add(
                 Severity::Warning,

@@ -30,13 +30,15 @@ use std::io::Read;
 use ndarray::{ArrayBase, ArrayView2, Dimension, OwnedRepr};
 use serde::{Deserialize, Serialize};
 
+use crate::engine::predict::FeatureValue;
 use crate::error::{Error, Result};
-use crate::mapping::{map_columns, FeatureMatch, MapOptions, Mapping, Overrides};
-use crate::normalize::parse_date;
-use crate::pipeline::{Chunk, ChunkReader, Pipeline, PipelineOptions, ReadOptions, RunSummary};
-use crate::predict::FeatureValue;
-use crate::schema::Schema;
-use crate::validate::{validate, ValidateOptions, Validated};
+use crate::intake::mapping::{map_columns, FeatureMatch, MapOptions, Mapping, Overrides};
+use crate::intake::normalize::parse_date;
+use crate::intake::schema::Schema;
+use crate::intake::validate::{validate, ValidateOptions, Validated};
+use crate::run::pipeline::{
+    Chunk, ChunkReader, Pipeline, PipelineOptions, ReadOptions, RunSummary,
+};
 use crate::{Bundle, Model};
 
 /// Rows of the start of a table the mapper looks at (the pipeline's default).
@@ -450,7 +452,7 @@ impl HostOptions {
         Ok(options)
     }
 
-    fn as_of(&self) -> Result<Option<crate::normalize::Date>> {
+    fn as_of(&self) -> Result<Option<crate::intake::normalize::Date>> {
         self.as_of
             .as_deref()
             .map(|text| {
@@ -624,7 +626,7 @@ fn check_mapped(mapping: &Mapping, schema: &Schema) -> Result<()> {
 pub fn map_csv(bytes: &[u8], schema: &Schema, options: &HostOptions) -> Result<Mapping> {
     check_text(bytes)?;
     let sample = read_table(bytes, Some(SAMPLE_ROWS))?;
-    crate::mapping::map_columns_with(
+    crate::intake::mapping::map_columns_with(
         &sample.table.headers,
         schema,
         Some(sample.table.sample(SAMPLE_ROWS)),

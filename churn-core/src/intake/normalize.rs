@@ -18,8 +18,8 @@
 
 use std::fmt;
 
-use crate::schema::{FeatureSpec, ValueKind};
-use crate::validate::IssueCode;
+use crate::intake::schema::{FeatureSpec, ValueKind};
+use crate::intake::validate::IssueCode;
 
 /// Strings read as a missing value (compared trimmed and case-insensitively), besides blanks.
 ///

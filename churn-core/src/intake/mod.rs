@@ -1,0 +1,13 @@
+//! Intake: from a customer export's cells to model inputs.
+//!
+//! [`schema`] says what the model needs, [`vocabulary`] the names churn columns go by,
+//! [`mapping`] matches the export's columns to features, [`normalize`] turns cells into
+//! numbers, [`validate`] checks each row (every problem with its row, column and reason) and
+//! [`table`] holds the cells. Lower than the report and everything that runs a job.
+
+pub mod mapping;
+pub mod normalize;
+pub mod schema;
+pub mod table;
+pub mod validate;
+pub mod vocabulary;

@@ -1,0 +1,11 @@
+//! Running the main job: [`records`] reads and checks input, [`pipeline`] streams it through
+//! intake, engine and report chunk by chunk, [`scored`] collects results, [`export`] writes
+//! them as CSV and JSON lines (and XLSX with the `xlsx` feature).
+
+pub mod export;
+pub mod pipeline;
+pub mod read;
+pub mod records;
+pub mod scored;
+#[cfg(feature = "xlsx")]
+mod xlsx;
