@@ -1,5 +1,5 @@
 //! Entry points shared by the fuzz targets (`churn-core/fuzz`) and the test that replays their
-//! committed corpora (`tests/fuzz_corpus.rs`). Not part of the public API.
+//! committed corpora (`churn-core/tests/fuzz_corpus.rs`). Not part of the public API.
 
 use ndarray::{Array2, Axis};
 

@@ -1,5 +1,5 @@
 // The Node leg of the cross-runtime parity suite: every committed case in tests/parity/*.json
-// (written by the core's tests/parity.rs) must be reproduced bit for bit.
+// (written by the core's churn-core/tests/parity.rs) must be reproduced bit for bit.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'

@@ -285,7 +285,7 @@ def test_report_renders(bundle, messy):
     assert str(r) == r.to_text() and r.to_text().startswith("Data-quality report")
     assert repr(r).startswith("<churnlens.QualityReport: 35 rows, score ")
     assert r.unmapped_columns == ["Churn Score", "Notes"]
-    # The core's committed snapshot of the same report (tests/telco_quality.rs): the Python
+    # The core's committed snapshot of the same report (churn-core/tests/telco_quality.rs): the Python
     # binding reads the file the same way.
     assert d == json.loads(MESSY_REPORT.read_text())
 
