@@ -1124,7 +1124,7 @@ impl<T: Lane> Batch<T> {
 
 impl Model {
     fn kernels(&self) -> &Kernels {
-        let forest = self.forest.get_or_init(|| Forest::build(&self.trees));
+        let forest = self.forest();
         forest.batch.get_or_init(|| match self.format {
             Format::XGBoost => Kernels::F32(Batch::build(self, MAX_TABLE_COLS)),
             Format::LightGBM => Kernels::F64(Batch::build(self, MAX_TABLE_COLS)),
@@ -1140,7 +1140,7 @@ impl Model {
         if self.format != Format::XGBoost || cfg!(target_arch = "wasm32") {
             return None;
         }
-        let forest = self.forest.get_or_init(|| Forest::build(&self.trees));
+        let forest = self.forest();
         if !forest.complete {
             return None;
         }
@@ -1267,6 +1267,13 @@ impl FeatureValue for f32 {
 }
 
 impl Model {
+    /// The packed forest, built on first use.
+    fn forest(&self) -> &Forest {
+        super::derived(&self.forest, || Forest::build(&self.trees))
+    }
+}
+
+impl Model {
     pub(crate) fn check_input<T>(&self, x: &ArrayView2<'_, T>) -> Result<()> {
         if x.ncols() != self.num_features {
             return Err(Error::input(format!(
@@ -1343,7 +1350,7 @@ impl Model {
             self.accumulate_rows(rows, out, &mut Scratch::default());
         } else {
             // Few rows (single-row latency): several trees descend together instead.
-            let forest = self.forest.get_or_init(|| Forest::build(&self.trees));
+            let forest = self.forest();
             if forest.plain {
                 let nt = self.trees.len();
                 // Balanced forests run their fixed depth; others stop once all lanes are at

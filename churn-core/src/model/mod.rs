@@ -8,7 +8,6 @@ mod xgboost;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use crate::engine::shap::ShapPlan;
 use crate::error::{Error, Result};
 pub use tree::{Missing, Tree, MAX_DEPTH};
 
@@ -114,6 +113,11 @@ impl CategoryLabels {
     }
 }
 
+/// A layout a higher layer derives from the trees once, on first use (the engine's packed
+/// forest and TreeSHAP path tables). The engine owns the type; the model only holds it, as
+/// `Any`, so that this layer never imports the engine.
+pub(crate) type Derived = OnceLock<Box<dyn std::any::Any + Send + Sync>>;
+
 /// A validated, immutable tree ensemble.
 ///
 /// Cheap to share: `Model` is `Send + Sync`, so one instance can serve many threads.
@@ -145,10 +149,10 @@ pub struct Model {
     pub(crate) best_iteration: Option<usize>,
     /// Per feature, the category labels stored by the training library (code = index).
     pub(crate) category_labels: Vec<Option<CategoryLabels>>,
-    /// Per-tree path tables for TreeSHAP, built on first use.
-    pub(crate) shap_plan: OnceLock<ShapPlan>,
-    /// Every tree's packed nodes in one array, for single-row prediction; built on first use.
-    pub(crate) forest: OnceLock<crate::engine::predict::Forest>,
+    /// Per-tree path tables for TreeSHAP, built by the engine on first use.
+    pub(crate) shap_plan: Derived,
+    /// Every tree's packed nodes in one array, for prediction; built by the engine on first use.
+    pub(crate) forest: Derived,
 }
 
 impl Model {
@@ -330,10 +334,6 @@ impl Model {
     /// ```
     pub fn category_labels(&self) -> &[Option<CategoryLabels>] {
         &self.category_labels
-    }
-
-    pub(crate) fn shap_plan(&self) -> &ShapPlan {
-        self.shap_plan.get_or_init(|| ShapPlan::build(self))
     }
 }
 

@@ -374,6 +374,13 @@ fn tree_interactions(
 }
 
 impl Model {
+    /// The TreeSHAP path tables, built on first use.
+    pub(crate) fn shap_plan(&self) -> &ShapPlan {
+        crate::engine::derived(&self.shap_plan, || ShapPlan::build(self))
+    }
+}
+
+impl Model {
     /// The expected value (bias) of each output: the base margin plus every tree's
     /// cover-weighted mean leaf value. Equals the last column of [`Model::shap_values`].
     ///
