@@ -110,7 +110,81 @@ fn transform_for(objective: &str) -> Result<Transform> {
 }
 
 pub(crate) fn from_text(text: &str) -> Result<Model> {
-    // Split into the header and one section per `Tree=`; stop at `end of trees`.
+    let Sections {
+        header,
+        trees,
+        average_output,
+    } = sections(text)?;
+
+    let max_feature_idx = header.int("max_feature_idx")?;
+    if !(0..1 << 24).contains(&max_feature_idx) {
+        return Err(Error::model(
+            header.at("max_feature_idx"),
+            format!("{max_feature_idx} is not a plausible feature index"),
+        ));
+    }
+    let num_features = max_feature_idx as usize + 1;
+    let num_class = header.int("num_class")?;
+    let per_iter = match header.get("num_tree_per_iteration") {
+        Some(_) => header.int("num_tree_per_iteration")?,
+        None => num_class,
+    };
+    if !(1..=1 << 16).contains(&per_iter) {
+        return Err(Error::model(
+            header.at("num_tree_per_iteration"),
+            format!("{per_iter} is not a plausible number of outputs"),
+        ));
+    }
+    let num_outputs = per_iter as usize;
+    let objective = header.get("objective").unwrap_or("").trim().to_string();
+    let transform = transform_for(&objective)?;
+
+    let (feature_names, feature_kinds) = features(&header, num_features)?;
+
+    if !trees.len().is_multiple_of(num_outputs) {
+        return Err(Error::model(
+            header.at("num_tree_per_iteration"),
+            format!(
+                "{} trees is not a whole number of iterations of {num_outputs} trees",
+                trees.len()
+            ),
+        ));
+    }
+    let iterations = trees.len() / num_outputs;
+    let category_labels = pandas_categorical(text, &feature_kinds);
+    let mut parsed = Vec::with_capacity(trees.len());
+    for s in &trees {
+        parsed.push(parse_tree(s, num_features)?);
+    }
+    let n = parsed.len();
+    Ok(Model {
+        format: Format::LightGBM,
+        trees: parsed,
+        tree_group: (0..n).map(|t| (t % num_outputs) as u32).collect(),
+        tree_weight: vec![1.0; n],
+        num_features,
+        num_outputs,
+        base_margin: vec![0.0; num_outputs],
+        objective,
+        transform,
+        feature_names,
+        feature_kinds,
+        average_over: (average_output && iterations > 0).then_some(iterations as f64),
+        best_iteration: None,
+        category_labels,
+        shap_plan: OnceLock::new(),
+        forest: OnceLock::new(),
+    })
+}
+
+/// A model file cut into its header and one section per `Tree=`, up to `end of trees`.
+struct Sections<'a> {
+    header: Section<'a>,
+    trees: Vec<Section<'a>>,
+    average_output: bool,
+}
+
+fn sections(text: &str) -> Result<Sections<'_>> {
     let mut header = Section {
         fields: HashMap::new(),
         line: 1,
@@ -160,29 +234,16 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
         ));
     }
 
-    let max_feature_idx = header.int("max_feature_idx")?;
-    if !(0..1 << 24).contains(&max_feature_idx) {
-        return Err(Error::model(
-            header.at("max_feature_idx"),
-            format!("{max_feature_idx} is not a plausible feature index"),
-        ));
-    }
-    let num_features = max_feature_idx as usize + 1;
-    let num_class = header.int("num_class")?;
-    let per_iter = match header.get("num_tree_per_iteration") {
-        Some(_) => header.int("num_tree_per_iteration")?,
-        None => num_class,
-    };
-    if !(1..=1 << 16).contains(&per_iter) {
-        return Err(Error::model(
-            header.at("num_tree_per_iteration"),
-            format!("{per_iter} is not a plausible number of outputs"),
-        ));
-    }
-    let num_outputs = per_iter as usize;
-    let objective = header.get("objective").unwrap_or("").trim().to_string();
-    let transform = transform_for(&objective)?;
+    Ok(Sections {
+        header,
+        trees,
+        average_output,
+    })
+}
 
+/// Feature names (generated `Column_0, ...` when absent) and kinds (`feature_infos`: a
+/// `[min:max]` range or `none` is numeric, a list of categories categorical).
+fn features(header: &Section<'_>, num_features: usize) -> Result<(Vec<String>, Vec<FeatureKind>)> {
     let feature_names: Vec<String> = match header.get("feature_names") {
         Some(v) => v.split_ascii_whitespace().map(str::to_string).collect(),
         None => super::generated_names("Column_", num_features)?,
@@ -217,18 +278,13 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
         None => vec![FeatureKind::Numeric; num_features],
     };
 
-    if !trees.len().is_multiple_of(num_outputs) {
-        return Err(Error::model(
-            header.at("num_tree_per_iteration"),
-            format!(
-                "{} trees is not a whole number of iterations of {num_outputs} trees",
-                trees.len()
-            ),
-        ));
-    }
-    let iterations = trees.len() / num_outputs;
-    // `pandas_categorical:[[...], ...]` after the trees: labels of the categorical features, in
-    // feature order. Unreadable or mismatched lists are ignored (scoring does not need them).
+    Ok((feature_names, feature_kinds))
+}
+
+/// `pandas_categorical:[[...], ...]` after the trees: labels of the categorical features, in
+/// feature order. Unreadable or mismatched lists are ignored (scoring does not need them).
+fn pandas_categorical(text: &str, feature_kinds: &[FeatureKind]) -> Vec<Option<CategoryLabels>> {
+    let num_features = feature_kinds.len();
     let mut category_labels = Vec::new();
     if let Some(json) = text
         .lines()
@@ -247,29 +303,93 @@ pub(crate) fn from_text(text: &str) -> Result<Model> {
             }
         }
     }
-    let mut parsed = Vec::with_capacity(trees.len());
-    for s in &trees {
-        parsed.push(parse_tree(s, num_features)?);
+    category_labels
+}
+
+/// A split's flags from its LightGBM `decision_type` bits: categorical (bit 0), default left
+/// (bit 1), missing type (bits 2-3).
+fn decision_flags(s: &Section, i: usize, dt: i64) -> Result<u8> {
+    let at = || s.at("decision_type").node(i);
+    if !(0..=15).contains(&dt) {
+        return Err(Error::model(
+            at(),
+            format!("{dt} is not a valid decision type"),
+        ));
     }
-    let n = parsed.len();
-    Ok(Model {
-        format: Format::LightGBM,
-        trees: parsed,
-        tree_group: (0..n).map(|t| (t % num_outputs) as u32).collect(),
-        tree_weight: vec![1.0; n],
-        num_features,
-        num_outputs,
-        base_margin: vec![0.0; num_outputs],
-        objective,
-        transform,
-        feature_names,
-        feature_kinds,
-        average_over: (average_output && iterations > 0).then_some(iterations as f64),
-        best_iteration: None,
-        category_labels,
-        shap_plan: OnceLock::new(),
-        forest: OnceLock::new(),
-    })
+    let dt = dt as u8;
+    let missing = match (dt >> 2) & 3 {
+        0 => Missing::AsZero,
+        1 => Missing::Zero,
+        2 => Missing::Nan,
+        _ => return Err(Error::model(at(), "unknown missing type 3")),
+    };
+    let mut fl = (missing as u8) << flags::MISSING_SHIFT;
+    if dt & 2 != 0 {
+        fl |= flags::DEFAULT_LEFT;
+    }
+    if dt & 1 != 0 {
+        fl |= flags::CATEGORICAL | flags::CAT_IN_SET_LEFT | flags::CAT_TRUNCATE;
+    }
+    Ok(fl)
+}
+
+/// A tree's `cat_boundaries` and `cat_threshold`: bit sets of categories, one per categorical
+/// split, read once each.
+struct CategorySets<'a> {
+    boundaries: &'a [i64],
+    words: &'a [u32],
+}
+
+impl CategorySets<'_> {
+    /// The id of node `i`'s category set (its threshold is the set's index), reading the set
+    /// into `cat_sets` the first time a tree refers to it.
+    fn set_of(
+        &self,
+        s: &Section,
+        i: usize,
+        idx: f64,
+        set_of_index: &mut HashMap<usize, u32>,
+        cat_sets: &mut Vec<Vec<u32>>,
+    ) -> Result<u32> {
+        let (cat_boundaries, cat_threshold) = (self.boundaries, self.words);
+        // `idx as usize` saturates for huge thresholds (1e30): compare without adding to it.
+        let sets = cat_boundaries.len().saturating_sub(1);
+        if !(idx >= 0.0 && idx.fract() == 0.0 && (idx as usize) < sets) {
+            return Err(Error::model(
+                s.at("threshold").node(i),
+                format!(
+                    "categorical split refers to set {idx}, but `cat_boundaries` has {} entries",
+                    cat_boundaries.len()
+                ),
+            ));
+        }
+        let k = idx as usize;
+        if let Some(&id) = set_of_index.get(&k) {
+            return Ok(id);
+        }
+        let (lo, hi) = (cat_boundaries[k], cat_boundaries[k + 1]);
+        if lo < 0 || hi < lo || hi as u64 > cat_threshold.len() as u64 {
+            return Err(Error::model(
+                s.at("cat_boundaries").node(k),
+                format!(
+                    "words {lo}..{hi} are outside `cat_threshold` ({} words)",
+                    cat_threshold.len()
+                ),
+            ));
+        }
+        let mut set = Vec::new();
+        for (w, &word) in cat_threshold[lo as usize..hi as usize].iter().enumerate() {
+            for b in 0..32 {
+                if word >> b & 1 == 1 {
+                    set.push((w * 32 + b) as u32);
+                }
+            }
+        }
+        let id = cat_sets.len() as u32;
+        cat_sets.push(set);
+        set_of_index.insert(k, id);
+        Ok(id)
+    }
 }
 
 fn parse_tree(s: &Section, num_features: usize) -> Result<Tree> {
@@ -344,69 +464,15 @@ fn parse_tree(s: &Section, num_features: usize) -> Result<Tree> {
     };
     let mut set_of_index: HashMap<usize, u32> = HashMap::new();
     for i in 0..ni {
-        let at = || s.at("decision_type").node(i);
-        let dt = decision_type[i];
-        if !(0..=15).contains(&dt) {
-            return Err(Error::model(
-                at(),
-                format!("{dt} is not a valid decision type"),
-            ));
-        }
-        let dt = dt as u8;
-        let missing = match (dt >> 2) & 3 {
-            0 => Missing::AsZero,
-            1 => Missing::Zero,
-            2 => Missing::Nan,
-            _ => return Err(Error::model(at(), "unknown missing type 3")),
-        };
-        let mut fl = (missing as u8) << flags::MISSING_SHIFT;
-        if dt & 2 != 0 {
-            fl |= flags::DEFAULT_LEFT;
-        }
+        let fl = decision_flags(s, i, decision_type[i])?;
         let mut cat_set = 0;
         let mut thr = threshold[i];
-        if dt & 1 != 0 {
-            fl |= flags::CATEGORICAL | flags::CAT_IN_SET_LEFT | flags::CAT_TRUNCATE;
-            let idx = thr;
-            // `idx as usize` saturates for huge thresholds (1e30): compare without adding to it.
-            let sets = cat_boundaries.len().saturating_sub(1);
-            if !(idx >= 0.0 && idx.fract() == 0.0 && (idx as usize) < sets) {
-                return Err(Error::model(
-                    s.at("threshold").node(i),
-                    format!(
-                        "categorical split refers to set {idx}, but `cat_boundaries` has {} entries",
-                        cat_boundaries.len()
-                    ),
-                ));
-            }
-            let k = idx as usize;
-            cat_set = match set_of_index.get(&k) {
-                Some(&id) => id,
-                None => {
-                    let (lo, hi) = (cat_boundaries[k], cat_boundaries[k + 1]);
-                    if lo < 0 || hi < lo || hi as u64 > cat_threshold.len() as u64 {
-                        return Err(Error::model(
-                            s.at("cat_boundaries").node(k),
-                            format!(
-                                "words {lo}..{hi} are outside `cat_threshold` ({} words)",
-                                cat_threshold.len()
-                            ),
-                        ));
-                    }
-                    let mut set = Vec::new();
-                    for (w, &word) in cat_threshold[lo as usize..hi as usize].iter().enumerate() {
-                        for b in 0..32 {
-                            if word >> b & 1 == 1 {
-                                set.push((w * 32 + b) as u32);
-                            }
-                        }
-                    }
-                    let id = raw.cat_sets.len() as u32;
-                    raw.cat_sets.push(set);
-                    set_of_index.insert(k, id);
-                    id
-                }
+        if fl & flags::CATEGORICAL != 0 {
+            let sets = CategorySets {
+                boundaries: &cat_boundaries,
+                words: &cat_threshold,
             };
+            cat_set = sets.set_of(s, i, thr, &mut set_of_index, &mut raw.cat_sets)?;
             thr = 0.0;
         }
         raw.left.push(child(left_child[i]));

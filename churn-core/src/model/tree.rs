@@ -127,67 +127,14 @@ impl RawTree {
     /// is an error naming the tree, the node (as numbered in the file) and the field.
     /// Nodes not reachable from the root (XGBoost keeps pruned nodes) are dropped.
     pub(crate) fn validate(self, tree: usize, num_features: usize) -> Result<Tree> {
-        let n = self.left.len();
+        self.check_lengths(tree)?;
         let at = || Location::tree(tree);
-        if n == 0 {
-            return Err(Error::model(at(), "tree has no nodes"));
-        }
-        for (name, len) in [
-            ("right_children", self.right.len()),
-            ("split_indices", self.feature.len()),
-            ("split_conditions", self.threshold.len()),
-            ("decision flags", self.flags.len()),
-            ("categorical sets", self.cat_set.len()),
-            ("leaf values", self.value.len()),
-            ("cover", self.cover.len()),
-        ] {
-            if len != n {
-                return Err(Error::model(
-                    at().field(name),
-                    format!("has {len} entries but the tree has {n} nodes"),
-                ));
-            }
-        }
-
-        // Depth-first from the root; `order` is the new pre-order numbering.
-        let mut new_index = vec![LEAF; n];
-        let mut order: Vec<usize> = Vec::new();
-        let mut depth_of: Vec<u32> = Vec::new();
-        let mut stack: Vec<(usize, u32)> = vec![(0, 0)];
-        let mut max_depth = 0usize;
-        while let Some((node, depth)) = stack.pop() {
-            if new_index[node] != LEAF {
-                return Err(Error::model(
-                    at().node(node),
-                    "node is reached twice (the tree has a cycle or a shared child)",
-                ));
-            }
-            if depth as usize > MAX_DEPTH {
-                return Err(Error::model(
-                    at().node(node),
-                    format!("tree is deeper than the supported maximum of {MAX_DEPTH} levels"),
-                ));
-            }
-            max_depth = max_depth.max(depth as usize);
-            new_index[node] = order.len() as u32;
-            order.push(node);
-            depth_of.push(depth);
-            let (l, r) = (self.left[node], self.right[node]);
-            if l < 0 && r < 0 {
-                continue;
-            }
-            for (name, child) in [("left_children", l), ("right_children", r)] {
-                if child < 0 || child as u64 >= n as u64 {
-                    return Err(Error::model(
-                        at().node(node).field(name),
-                        format!("child index {child} is outside 0..{n}"),
-                    ));
-                }
-            }
-            // Push right first so the left subtree is numbered first.
-            stack.push((r as usize, depth + 1));
-            stack.push((l as usize, depth + 1));
-        }
+        let Preorder {
+            new_index,
+            order,
+            depth_of,
+            max_depth,
+        } = self.preorder(tree)?;
 
         let m = order.len();
         let mut out = Tree {
@@ -234,51 +181,7 @@ impl RawTree {
                 out.value.push(v);
                 continue;
             }
-            out.left.push(new_index[self.left[node] as usize]);
-            out.right.push(new_index[self.right[node] as usize]);
-            let f = self.feature[node];
-            if f < 0 || f as u64 >= num_features as u64 {
-                return Err(Error::model(
-                    at().node(node).field("split feature"),
-                    format!("feature index {f} is outside 0..{num_features}"),
-                ));
-            }
-            out.feature.push(f as u32);
-            let fl = self.flags[node];
-            if (fl & flags::MISSING_MASK) >> flags::MISSING_SHIFT > 2 {
-                return Err(Error::model(
-                    at().node(node).field("decision_type"),
-                    "unknown missing-value type",
-                ));
-            }
-            out.flags.push(fl);
-            out.value.push(0.0);
-            if fl & flags::CATEGORICAL != 0 {
-                out.threshold.push(0.0);
-                let s = self.cat_set[node] as usize;
-                let Some(set) = self.cat_sets.get(s) else {
-                    return Err(Error::model(
-                        at().node(node).field("categories"),
-                        format!("category set {s} does not exist"),
-                    ));
-                };
-                if set_map[s] == LEAF {
-                    set_map[s] = (out.cat_bounds.len() - 1) as u32;
-                    out.cat_values.extend_from_slice(set);
-                    out.cat_bounds.push(out.cat_values.len() as u32);
-                }
-                out.cat_set.push(set_map[s]);
-            } else {
-                let t = self.threshold[node];
-                if t.is_nan() {
-                    return Err(Error::model(
-                        at().node(node).field("threshold"),
-                        "threshold is NaN",
-                    ));
-                }
-                out.threshold.push(t);
-                out.cat_set.push(0);
-            }
+            self.copy_split(&mut out, tree, node, &new_index, &mut set_map, num_features)?;
         }
         out.packed = out.pack();
         out.plain = out.packed.iter().all(|p| p.meta & packed::SLOW == 0);
@@ -291,6 +194,157 @@ impl RawTree {
         }
         out.balanced = 4 * depth_sum >= 3 * leaves * max_depth;
         Ok(out)
+    }
+}
+
+/// A tree's reachable nodes in the new pre-order numbering.
+struct Preorder {
+    /// New index of each node of the file (`LEAF` when unreachable).
+    new_index: Vec<u32>,
+    /// The file's node at each new index.
+    order: Vec<usize>,
+    /// Depth of each node, by new index.
+    depth_of: Vec<u32>,
+    max_depth: usize,
+}
+
+impl RawTree {
+    /// Every per-node array has one entry per node.
+    fn check_lengths(&self, tree: usize) -> Result<()> {
+        let n = self.left.len();
+        let at = || Location::tree(tree);
+        if n == 0 {
+            return Err(Error::model(at(), "tree has no nodes"));
+        }
+        for (name, len) in [
+            ("right_children", self.right.len()),
+            ("split_indices", self.feature.len()),
+            ("split_conditions", self.threshold.len()),
+            ("decision flags", self.flags.len()),
+            ("categorical sets", self.cat_set.len()),
+            ("leaf values", self.value.len()),
+            ("cover", self.cover.len()),
+        ] {
+            if len != n {
+                return Err(Error::model(
+                    at().field(name),
+                    format!("has {len} entries but the tree has {n} nodes"),
+                ));
+            }
+        }
+
+        Ok(())
+    }
+
+    /// Depth-first from the root, numbering nodes in pre-order; a node reached twice, a child
+    /// out of range or a tree deeper than [`MAX_DEPTH`] is an error.
+    fn preorder(&self, tree: usize) -> Result<Preorder> {
+        let n = self.left.len();
+        let at = || Location::tree(tree);
+        let mut new_index = vec![LEAF; n];
+        let mut order: Vec<usize> = Vec::new();
+        let mut depth_of: Vec<u32> = Vec::new();
+        let mut stack: Vec<(usize, u32)> = vec![(0, 0)];
+        let mut max_depth = 0usize;
+        while let Some((node, depth)) = stack.pop() {
+            if new_index[node] != LEAF {
+                return Err(Error::model(
+                    at().node(node),
+                    "node is reached twice (the tree has a cycle or a shared child)",
+                ));
+            }
+            if depth as usize > MAX_DEPTH {
+                return Err(Error::model(
+                    at().node(node),
+                    format!("tree is deeper than the supported maximum of {MAX_DEPTH} levels"),
+                ));
+            }
+            max_depth = max_depth.max(depth as usize);
+            new_index[node] = order.len() as u32;
+            order.push(node);
+            depth_of.push(depth);
+            let (l, r) = (self.left[node], self.right[node]);
+            if l < 0 && r < 0 {
+                continue;
+            }
+            for (name, child) in [("left_children", l), ("right_children", r)] {
+                if child < 0 || child as u64 >= n as u64 {
+                    return Err(Error::model(
+                        at().node(node).field(name),
+                        format!("child index {child} is outside 0..{n}"),
+                    ));
+                }
+            }
+            // Push right first so the left subtree is numbered first.
+            stack.push((r as usize, depth + 1));
+            stack.push((l as usize, depth + 1));
+        }
+
+        Ok(Preorder {
+            new_index,
+            order,
+            depth_of,
+            max_depth,
+        })
+    }
+
+    /// Appends split `node` (children renumbered, category set copied once) to `out`.
+    fn copy_split(
+        &self,
+        out: &mut Tree,
+        tree: usize,
+        node: usize,
+        new_index: &[u32],
+        set_map: &mut [u32],
+        num_features: usize,
+    ) -> Result<()> {
+        let at = || Location::tree(tree);
+        out.left.push(new_index[self.left[node] as usize]);
+        out.right.push(new_index[self.right[node] as usize]);
+        let f = self.feature[node];
+        if f < 0 || f as u64 >= num_features as u64 {
+            return Err(Error::model(
+                at().node(node).field("split feature"),
+                format!("feature index {f} is outside 0..{num_features}"),
+            ));
+        }
+        out.feature.push(f as u32);
+        let fl = self.flags[node];
+        if (fl & flags::MISSING_MASK) >> flags::MISSING_SHIFT > 2 {
+            return Err(Error::model(
+                at().node(node).field("decision_type"),
+                "unknown missing-value type",
+            ));
+        }
+        out.flags.push(fl);
+        out.value.push(0.0);
+        if fl & flags::CATEGORICAL != 0 {
+            out.threshold.push(0.0);
+            let s = self.cat_set[node] as usize;
+            let Some(set) = self.cat_sets.get(s) else {
+                return Err(Error::model(
+                    at().node(node).field("categories"),
+                    format!("category set {s} does not exist"),
+                ));
+            };
+            if set_map[s] == LEAF {
+                set_map[s] = (out.cat_bounds.len() - 1) as u32;
+                out.cat_values.extend_from_slice(set);
+                out.cat_bounds.push(out.cat_values.len() as u32);
+            }
+            out.cat_set.push(set_map[s]);
+        } else {
+            let t = self.threshold[node];
+            if t.is_nan() {
+                return Err(Error::model(
+                    at().node(node).field("threshold"),
+                    "threshold is NaN",
+                ));
+            }
+            out.threshold.push(t);
+            out.cat_set.push(0);
+        }
+        Ok(())
     }
 }
 

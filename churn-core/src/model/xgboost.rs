@@ -251,8 +251,56 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
     }
     let num_outputs = num_outputs as usize;
 
+    let base_margin = base_margins(lmp, &lmp_at, base_rule, &objective, num_outputs)?;
+    let (feature_names, feature_kinds) = features(learner, &at, num_features)?;
+    let best_iteration = learner
+        .get("attributes")
+        .and_then(|a| a.get("best_iteration"))
+        .and_then(|v| match v {
+            Value::String(s) => s.parse::<usize>().ok(),
+            Value::Number(n) => n.as_u64().map(|n| n as usize),
+            _ => None,
+        });
+
+    let booster = read_booster(learner_v, &at, num_outputs, num_features, version)?;
+    let category_labels = read_cats(booster.model_map.get("cats"), num_features);
+    let Booster {
+        trees,
+        tree_group,
+        tree_weight,
+        ..
+    } = booster;
+    Ok(Model {
+        format: Format::XGBoost,
+        category_labels,
+        trees,
+        tree_group,
+        tree_weight,
+        num_features,
+        num_outputs,
+        base_margin,
+        objective,
+        transform,
+        feature_names,
+        feature_kinds,
+        average_over: None,
+        best_iteration,
+        shap_plan: OnceLock::new(),
+        forest: OnceLock::new(),
+    })
+}
+
+/// Each output's starting margin: `base_score` (one value, or one per output) taken through
+/// the objective's inverse link, in f32 as XGBoost does.
+fn base_margins(
+    lmp: &Map<String, Value>,
+    lmp_at: &Location,
+    base_rule: BaseToMargin,
+    objective: &str,
+    num_outputs: usize,
+) -> Result<Vec<f64>> {
     let base = match lmp.get("base_score") {
-        Some(v) => base_scores(v, &lmp_at)?,
+        Some(v) => base_scores(v, lmp_at)?,
         None => vec![0.5],
     };
     if base.len() != 1 && base.len() != num_outputs {
@@ -297,7 +345,16 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
         }
         base_margin.push(m as f64);
     }
+    Ok(base_margin)
+}
 
+/// Feature names (generated `f0, f1, ...` when the file has none) and kinds (`"c"` in
+/// `feature_types` is categorical).
+fn features(
+    learner: &Map<String, Value>,
+    at: &Location,
+    num_features: usize,
+) -> Result<(Vec<String>, Vec<FeatureKind>)> {
     let feature_names: Vec<String> = match learner.get("feature_names").and_then(Value::as_array) {
         Some(names) if !names.is_empty() => names
             .iter()
@@ -332,16 +389,25 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
                 .collect(),
             _ => vec![FeatureKind::Numeric; num_features],
         };
-    let best_iteration = learner
-        .get("attributes")
-        .and_then(|a| a.get("best_iteration"))
-        .and_then(|v| match v {
-            Value::String(s) => s.parse::<usize>().ok(),
-            Value::Number(n) => n.as_u64().map(|n| n as usize),
-            _ => None,
-        });
+    Ok((feature_names, feature_kinds))
+}
 
-    let gb = obj(learner_v, "gradient_booster", &at)?;
+/// The trees of a `gbtree` or `dart` booster, with each tree's output group and weight.
+struct Booster<'a> {
+    model_map: &'a Map<String, Value>,
+    trees: Vec<Tree>,
+    tree_group: Vec<u32>,
+    tree_weight: Vec<f64>,
+}
+
+fn read_booster<'a>(
+    learner_v: &'a Value,
+    at: &Location,
+    num_outputs: usize,
+    num_features: usize,
+    version: (i64, i64),
+) -> Result<Booster<'a>> {
+    let gb = obj(learner_v, "gradient_booster", at)?;
     let gb_at = Location::field_only("gradient_booster");
     let booster = gb.get("name").and_then(Value::as_str).unwrap_or("gbtree");
     let (model_obj, weights) = match booster {
@@ -405,24 +471,11 @@ pub(crate) fn from_value(root: &Value) -> Result<Model> {
         None => vec![1.0; trees.len()],
     };
 
-    let category_labels = read_cats(model_map.get("cats"), num_features);
-    Ok(Model {
-        format: Format::XGBoost,
-        category_labels,
+    Ok(Booster {
+        model_map,
         trees,
         tree_group,
         tree_weight,
-        num_features,
-        num_outputs,
-        base_margin,
-        objective,
-        transform,
-        feature_names,
-        feature_kinds,
-        average_over: None,
-        best_iteration,
-        shap_plan: OnceLock::new(),
-        forest: OnceLock::new(),
     })
 }
 
@@ -515,51 +568,7 @@ fn parse_tree(tv: &Value, t: usize, num_features: usize, version: (i64, i64)) ->
         }
     }
 
-    // Categorical splits: node -> set of categories that go right.
-    let mut cat_set = vec![0u32; n];
-    let mut cat_sets: Vec<Vec<u32>> = Vec::new();
-    if split_type.contains(&1) {
-        let nodes = ints(o, "categories_nodes", &at)?;
-        let segments = ints(o, "categories_segments", &at)?;
-        let sizes = ints(o, "categories_sizes", &at)?;
-        let cats = ints(o, "categories", &at)?;
-        if segments.len() != nodes.len() || sizes.len() != nodes.len() {
-            return Err(Error::model(
-                at.clone().field("categories_segments"),
-                "categories_nodes, categories_segments and categories_sizes differ in length",
-            ));
-        }
-        for (i, &node) in nodes.iter().enumerate() {
-            let (beg, size) = (segments[i], sizes[i]);
-            let end = beg.checked_add(size).unwrap_or(-1);
-            if node < 0
-                || node as u64 >= n as u64
-                || beg < 0
-                || size < 0
-                || end < 0
-                || end as u64 > cats.len() as u64
-            {
-                return Err(Error::model(
-                    at.clone().field("categories_nodes"),
-                    format!("entry {i} (node {node}, segment {beg}+{size}) is out of range"),
-                ));
-            }
-            let mut set = Vec::with_capacity(size as usize);
-            for &c in &cats[beg as usize..end as usize] {
-                if !(0..1 << 24).contains(&c) {
-                    return Err(Error::model(
-                        at.clone().node(node as usize).field("categories"),
-                        format!("category {c} is outside 0..2^24"),
-                    ));
-                }
-                set.push(c as u32);
-            }
-            crate::order::sort(&mut set);
-            set.dedup();
-            cat_set[node as usize] = cat_sets.len() as u32;
-            cat_sets.push(set);
-        }
-    }
+    let (cat_set, cat_sets) = category_sets(o, &at, &split_type, n)?;
 
     let mut threshold = Vec::with_capacity(n);
     let mut value = Vec::with_capacity(n);
@@ -608,6 +617,62 @@ fn parse_tree(tv: &Value, t: usize, num_features: usize, version: (i64, i64)) ->
         cat_sets,
     }
     .validate(t, num_features)
+}
+
+/// Categorical splits: per node, an index into the list of category sets (the categories
+/// that go right), from `categories_nodes`, `_segments`, `_sizes` and `categories`.
+fn category_sets(
+    o: &Obj,
+    at: &Location,
+    split_type: &[i64],
+    n: usize,
+) -> Result<(Vec<u32>, Vec<Vec<u32>>)> {
+    let mut cat_set = vec![0u32; n];
+    let mut cat_sets: Vec<Vec<u32>> = Vec::new();
+    if split_type.contains(&1) {
+        let nodes = ints(o, "categories_nodes", at)?;
+        let segments = ints(o, "categories_segments", at)?;
+        let sizes = ints(o, "categories_sizes", at)?;
+        let cats = ints(o, "categories", at)?;
+        if segments.len() != nodes.len() || sizes.len() != nodes.len() {
+            return Err(Error::model(
+                at.clone().field("categories_segments"),
+                "categories_nodes, categories_segments and categories_sizes differ in length",
+            ));
+        }
+        for (i, &node) in nodes.iter().enumerate() {
+            let (beg, size) = (segments[i], sizes[i]);
+            let end = beg.checked_add(size).unwrap_or(-1);
+            if node < 0
+                || node as u64 >= n as u64
+                || beg < 0
+                || size < 0
+                || end < 0
+                || end as u64 > cats.len() as u64
+            {
+                return Err(Error::model(
+                    at.clone().field("categories_nodes"),
+                    format!("entry {i} (node {node}, segment {beg}+{size}) is out of range"),
+                ));
+            }
+            let mut set = Vec::with_capacity(size as usize);
+            for &c in &cats[beg as usize..end as usize] {
+                if !(0..1 << 24).contains(&c) {
+                    return Err(Error::model(
+                        at.clone().node(node as usize).field("categories"),
+                        format!("category {c} is outside 0..2^24"),
+                    ));
+                }
+                set.push(c as u32);
+            }
+            crate::order::sort(&mut set);
+            set.dedup();
+            cat_set[node as usize] = cat_sets.len() as u32;
+            cat_sets.push(set);
+        }
+    }
+
+    Ok((cat_set, cat_sets))
 }
 
 #[cfg(test)]
