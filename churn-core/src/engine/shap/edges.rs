@@ -122,30 +122,8 @@ impl EdgePlan {
         let points: Vec<(f64, f64)> = (0..q_pad)
             .map(|k| rule.get(k).copied().unwrap_or((0.5, 0.0)))
             .collect();
-        // Internal numbering.
-        let mut index = vec![NONE; n];
-        let mut plan = EdgePlan {
-            q_pad,
-            ..EdgePlan::default()
-        };
-        for c in 0..n {
-            if !tree.is_leaf(c) {
-                index[c] = plan.node.len() as u32;
-                plan.node.push(c as u32);
-            }
-        }
+        let (mut plan, index) = EdgePlan::numbered(tree, q_pad);
         let ni = plan.node.len();
-        plan.kind = vec![0; ni];
-        plan.parent = vec![NONE; ni];
-        plan.is_left = vec![false; ni];
-        plan.prev = vec![NONE; ni];
-        plan.child_prev = vec![NONE; ni];
-        plan.feature = vec![0; ni];
-        plan.right = vec![NONE; ni];
-        plan.grow = vec![[0.0; 3]; ni * q_pad];
-        plan.mult = vec![[0.0; 2]; ni * q_pad];
-        plan.leaf = vec![[0.0; 5]; ni * q_pad];
-        plan.leaf_share = vec![[0.0; 3]; ni];
         // Per tree node (edge from its parent): combined zero fraction of the parent's feature
         // along the path, and the factor for a row on and off the path, per point.
         let mut zero = vec![1.0f64; n];
@@ -155,9 +133,8 @@ impl EdgePlan {
         // Owner edge (internal index) of each internal node.
         let mut owner = vec![NONE; ni];
         let inv = |v: f64| if v != 0.0 { 1.0 / v } else { 0.0 };
-        // Pre-order: parents come before children.
-        // The factor of an edge relative to prev's, per point and state: both on, on at prev
-        // only, neither.
+        // Pre-order: parents come before children. The factor of an edge relative to prev's,
+        // per point and state: both on, on at prev only, neither.
         let mut step = vec![[0.0; 3]; q_pad];
         for p in 0..n {
             if tree.is_leaf(p) {
@@ -225,21 +202,7 @@ impl EdgePlan {
                     }
                 }
                 if tree.is_leaf(child) {
-                    let v = tree.value[child] * weight;
-                    plan.kind[ip] |= if left { LEFT_LEAF } else { RIGHT_LEAF };
-                    // Row goes left / right (and is on at prev) / is off at prev.
-                    let (go_left, go_right) = if left { (ON, OFF) } else { (OFF, ON) };
-                    for k in 0..q_pad {
-                        let cell = &mut plan.leaf[ip * q_pad + k];
-                        cell[0] += v * step[k][go_left];
-                        cell[1] += v * step[k][go_right];
-                        cell[2] += v * step[k][OFF_PREV];
-                    }
-                    let share = &mut plan.leaf_share[ip];
-                    let (on, off) = (v * (1.0 - z), -v * z);
-                    share[0] += if left { on } else { off };
-                    share[1] += if left { off } else { on };
-                    share[2] += off;
+                    plan.add_leaf(ip, tree.value[child] * weight, left, z, &step);
                 } else {
                     let ic = index[child] as usize;
                     plan.parent[ic] = ip as u32;
@@ -261,25 +224,82 @@ impl EdgePlan {
                 }
             }
         }
+        plan.set_owned(&owner);
+        plan
+    }
+
+    /// An empty plan with room for every internal node of `tree` (numbered in tree order),
+    /// and each tree node's internal index (`NONE` for leaves).
+    fn numbered(tree: &Tree, q_pad: usize) -> (EdgePlan, Vec<u32>) {
+        let n = tree.num_nodes();
+        let mut index = vec![NONE; n];
+        let mut plan = EdgePlan {
+            q_pad,
+            ..EdgePlan::default()
+        };
+        for c in 0..n {
+            if !tree.is_leaf(c) {
+                index[c] = plan.node.len() as u32;
+                plan.node.push(c as u32);
+            }
+        }
+        let ni = plan.node.len();
+        plan.kind = vec![0; ni];
+        plan.parent = vec![NONE; ni];
+        plan.is_left = vec![false; ni];
+        plan.prev = vec![NONE; ni];
+        plan.child_prev = vec![NONE; ni];
+        plan.feature = vec![0; ni];
+        plan.right = vec![NONE; ni];
+        plan.grow = vec![[0.0; 3]; ni * q_pad];
+        plan.mult = vec![[0.0; 2]; ni * q_pad];
+        plan.leaf = vec![[0.0; 5]; ni * q_pad];
+        plan.leaf_share = vec![[0.0; 3]; ni];
+        (plan, index)
+    }
+
+    /// Adds leaf child (value `v`, zero fraction `z`) of internal node `ip` to the node's
+    /// per-point leaf sums, with `step` the edge's factors per point.
+    fn add_leaf(&mut self, ip: usize, v: f64, left: bool, z: f64, step: &[[f64; 3]]) {
+        let q_pad = self.q_pad;
+        self.kind[ip] |= if left { LEFT_LEAF } else { RIGHT_LEAF };
+        // Row goes left / right (and is on at prev) / is off at prev.
+        let (go_left, go_right) = if left { (ON, OFF) } else { (OFF, ON) };
+        for k in 0..q_pad {
+            let cell = &mut self.leaf[ip * q_pad + k];
+            cell[0] += v * step[k][go_left];
+            cell[1] += v * step[k][go_right];
+            cell[2] += v * step[k][OFF_PREV];
+        }
+        let share = &mut self.leaf_share[ip];
+        let (on, off) = (v * (1.0 - z), -v * z);
+        share[0] += if left { on } else { off };
+        share[1] += if left { off } else { on };
+        share[2] += off;
+    }
+
+    /// The edges each internal node owns (`owner`: the owner of each, or `NONE`), as lists in
+    /// `owned` delimited by `owned_bounds`.
+    fn set_owned(&mut self, owner: &[u32]) {
+        let ni = owner.len();
         let mut counts = vec![0u32; ni];
         for &o in owner.iter().filter(|&&o| o != NONE) {
             counts[o as usize] += 1;
         }
-        plan.owned_bounds.push(0);
+        self.owned_bounds.push(0);
         let mut acc = 0u32;
         for c in &counts {
             acc += c;
-            plan.owned_bounds.push(acc);
+            self.owned_bounds.push(acc);
         }
-        plan.owned = vec![0; acc as usize];
-        let mut fill: Vec<u32> = plan.owned_bounds[..ni].to_vec();
+        self.owned = vec![0; acc as usize];
+        let mut fill: Vec<u32> = self.owned_bounds[..ni].to_vec();
         for (m, &o) in owner.iter().enumerate() {
             if o != NONE {
-                plan.owned[fill[o as usize] as usize] = m as u32;
+                self.owned[fill[o as usize] as usize] = m as u32;
                 fill[o as usize] += 1;
             }
         }
-        plan
     }
 }
 
