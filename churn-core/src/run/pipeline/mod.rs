@@ -81,6 +81,12 @@ use crate::run::export::{
 };
 pub use crate::run::read::{sniff, Chunk, ChunkReader, Encoding, ReadOptions, Sniffed};
 
+mod chunk;
+mod summary;
+use chunk::{process_chunk, render_err, Ctx, Job};
+use summary::{AucBins, Stopwatch};
+pub use summary::{LabelledStats, ModelInfo, RunSummary, StageTimings};
+
 /// Probability bins for the labelled AUC (bounded memory whatever the input size).
 const AUC_BINS: usize = 1000;
 
@@ -91,6 +97,14 @@ struct IdTracker {
 }
 
 impl IdTracker {
+    /// A tracker of the ids in `column` (none: duplicates are found within chunks only).
+    fn new(column: Option<usize>) -> IdTracker {
+        IdTracker {
+            column,
+            seen: HashMap::new(),
+        }
+    }
+
     fn key(raw: &str) -> Option<String> {
         // The validator's notion of an id: trimmed, at most 100 characters, not a blank marker.
         (!normalize::is_missing(raw)).then(|| raw.trim().chars().take(100).collect())
@@ -225,319 +239,6 @@ pub enum Flow {
     Stop,
 }
 
-/// Busy time per stage in seconds, summed over chunks (with chunks in parallel the sum can
-/// exceed `total`, the wall time of the run). All zero on `wasm32-unknown-unknown`, which has
-/// no clock.
-///
-/// ```
-/// let t = churn_core::pipeline::StageTimings::default();
-/// assert_eq!(t.total, 0.0);
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StageTimings {
-    /// Reading and decoding rows (calling thread, overlapped with scoring).
-    pub read: f64,
-    /// Mapping the header (once).
-    pub map: f64,
-    /// Normalising and validating cells.
-    pub validate: f64,
-    /// Profiling columns for the quality report.
-    pub profile: f64,
-    /// Predicting probabilities.
-    pub predict: f64,
-    /// TreeSHAP.
-    pub explain: f64,
-    /// Tiers and reason texts.
-    pub reasons: f64,
-    /// Rendering outputs (in the chunk workers) and writing them (calling thread).
-    pub write: f64,
-    /// Building the quality report at the end (includes its estimated-AUC rescoring).
-    pub report: f64,
-    /// Wall time of the whole run.
-    pub total: f64,
-}
-
-impl StageTimings {
-    fn add(&mut self, o: &StageTimings) {
-        self.read += o.read;
-        self.map += o.map;
-        self.validate += o.validate;
-        self.profile += o.profile;
-        self.predict += o.predict;
-        self.explain += o.explain;
-        self.reasons += o.reasons;
-        self.write += o.write;
-        self.report += o.report;
-    }
-}
-
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-struct Stopwatch(std::time::Instant);
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-impl Stopwatch {
-    fn start() -> Stopwatch {
-        Stopwatch(std::time::Instant::now())
-    }
-    fn secs(&self) -> f64 {
-        self.0.elapsed().as_secs_f64()
-    }
-}
-// `Instant::now` panics on wasm32-unknown-unknown: timings read zero there.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-struct Stopwatch;
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-impl Stopwatch {
-    fn start() -> Stopwatch {
-        Stopwatch
-    }
-    fn secs(&self) -> f64 {
-        0.0
-    }
-}
-
-/// Name, version and hash of the bundle a run scored with.
-///
-/// ```
-/// let m = churn_core::pipeline::ModelInfo::of(&churn_core::Bundle::load("../examples/demo/telco_bundle.json")?);
-/// assert_eq!(m.content_hash.len(), 64);
-/// # Ok::<(), churn_core::Error>(())
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ModelInfo {
-    /// Bundle name.
-    pub name: String,
-    /// Bundle version.
-    pub version: String,
-    /// SHA-256 of the bundle file (or of the bare model file).
-    pub content_hash: String,
-}
-
-impl ModelInfo {
-    /// The bundle's name, version and content hash.
-    ///
-    /// ```
-    /// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
-    /// assert_eq!(churn_core::pipeline::ModelInfo::of(&b).version, "1.0.0");
-    /// # Ok::<(), churn_core::Error>(())
-    /// ```
-    pub fn of(bundle: &Bundle) -> ModelInfo {
-        ModelInfo {
-            name: bundle.metadata.name.clone(),
-            version: bundle.metadata.version.clone(),
-            content_hash: bundle.metadata.content_hash.clone(),
-        }
-    }
-}
-
-/// How well the probabilities rank the labels of a labelled input (e.g. a back-test).
-///
-/// ```
-/// let l = churn_core::pipeline::LabelledStats { rows: 10, churned: 3, auc: Some(0.8), mean_probability: 0.3 };
-/// assert_eq!(l.churned, 3);
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LabelledStats {
-    /// Scored rows with a readable label.
-    pub rows: u64,
-    /// Of which churned.
-    pub churned: u64,
-    /// ROC AUC of the probabilities against the labels, from 1,000 probability bins (exact to
-    /// about 1e-3; ties within a bin count half); `None` without both classes.
-    pub auc: Option<f64>,
-    /// Mean churn probability of these rows.
-    pub mean_probability: f64,
-}
-
-#[derive(Clone, Debug)]
-struct AucBins {
-    pos: Vec<u64>,
-    neg: Vec<u64>,
-    sum_p: f64,
-}
-
-impl AucBins {
-    fn new() -> AucBins {
-        AucBins {
-            pos: vec![0; AUC_BINS],
-            neg: vec![0; AUC_BINS],
-            sum_p: 0.0,
-        }
-    }
-
-    fn add(&mut self, p: f64, label: f64) {
-        let b = ((p * AUC_BINS as f64) as usize).min(AUC_BINS - 1);
-        if label >= 0.5 {
-            self.pos[b] += 1;
-        } else {
-            self.neg[b] += 1;
-        }
-        self.sum_p += p;
-    }
-
-    fn stats(&self) -> Option<LabelledStats> {
-        let np: u64 = self.pos.iter().sum();
-        let nn: u64 = self.neg.iter().sum();
-        if np + nn == 0 {
-            return None;
-        }
-        let auc = (np > 0 && nn > 0).then(|| {
-            let mut below = 0u64;
-            let mut wins = 0.0;
-            for b in 0..AUC_BINS {
-                wins += self.pos[b] as f64 * (below as f64 + 0.5 * self.neg[b] as f64);
-                below += self.neg[b];
-            }
-            wins / (np as f64 * nn as f64)
-        });
-        Some(LabelledStats {
-            rows: np + nn,
-            churned: np,
-            auc,
-            mean_probability: self.sum_p / (np + nn) as f64,
-        })
-    }
-}
-
-/// Everything a run learned, for people ([`RunSummary::to_text`]) and machines (serde).
-///
-/// ```
-/// use churn_core::pipeline::{Pipeline, PipelineOptions};
-/// let bundle = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
-/// let csv = "customerID,tenure,Contract,MonthlyCharges\nA,1,Month-to-month,80\nB,,Two year,20\n";
-/// let s = Pipeline::new(&bundle, PipelineOptions::default())?.score(csv.as_bytes(), Default::default())?;
-/// assert_eq!((s.rows_read, s.rows_scored, s.rows_rejected), (2, 1, 1));   // B has no tenure
-/// assert!(s.to_text().contains("Risk tiers"));
-/// # Ok::<(), churn_core::Error>(())
-/// ```
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RunSummary {
-    /// The bundle scored with.
-    pub model: ModelInfo,
-    /// Header row of the input.
-    pub headers: Vec<String>,
-    /// The delimiter used, as text (`,` `;` `\t` `|`).
-    pub delimiter: String,
-    /// The encoding used.
-    pub encoding: Encoding,
-    /// Data rows read.
-    pub rows_read: u64,
-    /// Rows scored (accepted by validation).
-    pub rows_scored: u64,
-    /// Rows rejected (in the rejects output).
-    pub rows_rejected: u64,
-    /// Chunks processed.
-    pub chunks: u64,
-    /// Whether an observer stopped the run before the end of the input.
-    pub stopped_early: bool,
-    /// The column mapping, resolved once from the header and the first rows.
-    pub mapping: Mapping,
-    /// Validation counts, merged over chunks.
-    pub validation: ValidationSummary,
-    /// Table-level issues (missing columns, too many problems in a column), then the first
-    /// row-level issues (up to [`PipelineOptions::max_issues`]).
-    pub issues: Vec<Issue>,
-    /// The data-quality report of the whole input.
-    pub quality: QualityReport,
-    /// Customers per risk tier (empty for a quality-only run).
-    pub tiers: TierCounts,
-    /// Churn probability of the average training customer (`None` for quality-only runs).
-    pub base_probability: Option<f64>,
-    /// Mean churn probability of the scored rows.
-    pub mean_probability: Option<f64>,
-    /// Rank quality against the input's own churn labels, when it has some.
-    pub labelled: Option<LabelledStats>,
-    /// Time per stage.
-    pub timings: StageTimings,
-    /// Rows read per second of wall time.
-    pub rows_per_second: f64,
-}
-
-impl RunSummary {
-    /// The quality score (0..1) of the input.
-    ///
-    /// ```
-    /// # let bundle = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
-    /// let csv = std::fs::File::open("../examples/data/telco.csv").unwrap();
-    /// let s = churn_core::pipeline::Pipeline::new(&bundle, Default::default())?.report(csv)?;
-    /// assert!(s.quality_score() > 0.9);
-    /// # Ok::<(), churn_core::Error>(())
-    /// ```
-    pub fn quality_score(&self) -> f64 {
-        self.quality.score
-    }
-
-    /// The run as readable text: what was read, the tier counts, the labelled AUC and the
-    /// timings (the data-quality report is `self.quality.to_text()`).
-    ///
-    /// ```
-    /// # let bundle = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
-    /// let s = churn_core::pipeline::Pipeline::new(&bundle, Default::default())?
-    ///     .score(&b"tenure,Contract,MonthlyCharges\n3,One year,50\n"[..], Default::default())?;
-    /// assert!(s.to_text().contains("1 scored, 0 rejected"));
-    /// # Ok::<(), churn_core::Error>(())
-    /// ```
-    pub fn to_text(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "Model: {} {} (sha256 {})",
-            self.model.name,
-            self.model.version,
-            &self.model.content_hash[..self.model.content_hash.len().min(12)]
-        );
-        let _ = writeln!(
-            s,
-            "Read {} rows ({} scored, {} rejected) in {:.2} s ({:.0} rows/s); delimiter {:?}, {}",
-            self.rows_read,
-            self.rows_scored,
-            self.rows_rejected,
-            self.timings.total,
-            self.rows_per_second,
-            self.delimiter,
-            self.encoding.as_str()
-        );
-        if self.stopped_early {
-            let _ = writeln!(s, "(stopped before the end of the input)");
-        }
-        if !self.tiers.tiers.is_empty() {
-            let _ = writeln!(s, "\nRisk tiers");
-            for t in self.tiers.tiers.iter().rev() {
-                let _ = writeln!(
-                    s,
-                    "  {:<8} {:>9}  {:>5.1}%   (p >= {:.2})",
-                    t.name, t.count, t.percent, t.min_probability
-                );
-            }
-            if let (Some(p0), Some(mean)) = (self.base_probability, self.mean_probability) {
-                let _ = writeln!(
-                    s,
-                    "  mean churn probability {:.1}% (average training customer {:.1}%)",
-                    mean * 100.0,
-                    p0 * 100.0
-                );
-            }
-        }
-        if let Some(l) = &self.labelled {
-            let _ = writeln!(
-                s,
-                "\nThe input has churn labels: {} labelled rows, {} churned ({:.1}%), mean predicted {:.1}%{}",
-                l.rows,
-                l.churned,
-                100.0 * l.churned as f64 / l.rows.max(1) as f64,
-                100.0 * l.mean_probability,
-                l.auc.map_or(String::new(), |a| format!(", AUC {a:.3}"))
-            );
-        }
-        let t = &self.timings;
-        let _ = writeln!(
-            s,
-            "\nTimings (s, summed over chunks): read {:.2}, map {:.2}, validate {:.2}, profile {:.2}, predict {:.2}, SHAP {:.2}, reasons {:.2}, write {:.2}, report {:.2}; wall {:.2}",
-            t.read, t.map, t.validate, t.profile, t.predict, t.explain, t.reasons, t.write, t.report, t.total
-        );
-        s
-    }
-}
-
 /// A scored chunk, as handed to an observer in input order.
 ///
 /// ```
@@ -639,232 +340,6 @@ impl ScoredChunk {
     }
 }
 
-struct Job {
-    chunk: Chunk,
-    prior: Option<HashMap<String, u64>>,
-}
-
-struct Ctx<'a> {
-    bundle: &'a Bundle,
-    mapping: &'a Mapping,
-    explainer: Option<&'a Explainer>,
-    explainer_arc: Option<Arc<Explainer>>,
-    tiers: &'a RiskTiers,
-    validate: ValidateOptions,
-    normalize: &'a NormalizeOptions,
-    labelled: bool,
-    render_csv: bool,
-    render_jsonl: bool,
-    render_rejects: bool,
-    keep_cells: bool,
-}
-
-fn render_err(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Write {
-        target: what.to_string(),
-        source,
-    }
-}
-
-#[derive(Serialize)]
-struct JsonRow<'a> {
-    row: u64,
-    line: u64,
-    customer_id: Option<&'a str>,
-    probability: f64,
-    tier: &'a str,
-    base_probability: f64,
-    margin: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    churned: Option<bool>,
-    raises: &'a [crate::report::risk::Reason],
-    lowers: &'a [crate::report::risk::Reason],
-    other_points: f64,
-}
-
-fn process_chunk(job: Job, ctx: &Ctx<'_>) -> Result<ScoredChunk> {
-    let Job { chunk, prior } = job;
-    let schema = ctx.bundle.schema();
-    let mut t = StageTimings::default();
-
-    let sw = Stopwatch::start();
-    let mut vopts = ctx.validate.clone();
-    vopts.seen_ids = prior;
-    let v = validate(&chunk.table, ctx.mapping, schema, &vopts);
-    t.validate = sw.secs();
-
-    let sw = Stopwatch::start();
-    let profile = profile_chunk(
-        &chunk.table,
-        ctx.mapping,
-        schema,
-        ctx.bundle.reference.as_ref(),
-        ctx.normalize,
-    );
-    t.profile = sw.secs();
-
-    let first = chunk.table.first_row;
-    let line_of = |row: u64| {
-        chunk
-            .lines
-            .get((row.saturating_sub(first)) as usize)
-            .copied()
-            .unwrap_or(0)
-    };
-    let lines: Vec<u64> = v.rows.iter().map(|&r| line_of(r)).collect();
-    let rejected_lines: Vec<u64> = v.rejected.iter().map(|r| line_of(r.row)).collect();
-
-    let n = v.rows.len();
-    let mut probabilities = Vec::new();
-    let mut tiers = Vec::new();
-    let mut shap = Array2::<f64>::zeros((0, 0));
-    let mut csv_out = Vec::new();
-    let mut jsonl_out = Vec::new();
-    let mut rejects_out = Vec::new();
-    if let (Some(explainer), true) = (ctx.explainer, n > 0) {
-        let model = ctx.bundle.model();
-        let sw = Stopwatch::start();
-        let p = model.predict(v.features.view())?;
-        probabilities = p.column(0).to_vec();
-        tiers = probabilities
-            .iter()
-            .map(|&p| tier_index(ctx.tiers, p))
-            .collect();
-        t.predict = sw.secs();
-
-        let sw = Stopwatch::start();
-        let phi = model.shap_values(v.features.view())?;
-        let f1 = phi.shape()[2];
-        // One output: (rows, 1, F + 1) -> (rows, F + 1), without copying.
-        shap = phi
-            .into_shape_with_order((n, f1))
-            .map_err(|e| Error::input(format!("unexpected SHAP shape: {e}")))?;
-        t.explain = sw.secs();
-
-        // Reasons are built row by row and rendered straight away: a chunk keeps only the
-        // SHAP matrix, so observers can rebuild any row's reasons (`ScoredChunk::explanation`).
-        let tier_name = |i: usize| ctx.tiers.tiers.get(i).map_or("", |t| t.name.as_str());
-        let mut csv_w = ctx.render_csv.then(|| {
-            csv::WriterBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_writer(Vec::with_capacity(n * 400))
-        });
-        if ctx.render_jsonl {
-            jsonl_out.reserve(n * 1400);
-        }
-        let mut drivers = String::new();
-        let (mut t_reasons, mut t_write) = (0.0, 0.0);
-        for i in 0..n {
-            let sw = Stopwatch::start();
-            let xr = v.features.row(i);
-            let x_buf: Vec<f64>;
-            let x: &[f64] = match xr.as_slice() {
-                Some(x) => x,
-                None => {
-                    x_buf = xr.to_vec();
-                    &x_buf
-                }
-            };
-            let pr = shap.row(i);
-            let e = match pr.as_slice() {
-                Some(phi) => explainer.explain(x, phi),
-                None => explainer.explain(x, &pr.to_vec()),
-            };
-            t_reasons += sw.secs();
-            let sw = Stopwatch::start();
-            if let Some(w) = csv_w.as_mut() {
-                let label = ctx.labelled.then(|| v.labels[i]);
-                let row = ScoredRow {
-                    row: v.rows[i],
-                    line: lines[i],
-                    customer_id: v.customer_ids[i].as_deref(),
-                    probability: probabilities[i],
-                    tier: tier_name(tiers[i]),
-                    label,
-                };
-                write_scored_record(w, &row, &e, &mut drivers)
-                    .map_err(|e| render_err("scored CSV")(e.into()))?;
-            }
-            if ctx.render_jsonl {
-                let row = JsonRow {
-                    row: v.rows[i],
-                    line: lines[i],
-                    customer_id: v.customer_ids[i].as_deref(),
-                    probability: probabilities[i],
-                    tier: tier_name(tiers[i]),
-                    base_probability: e.base_probability,
-                    margin: e.margin,
-                    churned: if ctx.labelled {
-                        v.labels[i].map(|l| l >= 0.5)
-                    } else {
-                        None
-                    },
-                    raises: &e.raises,
-                    lowers: &e.lowers,
-                    other_points: e.other_points,
-                };
-                serde_json::to_writer(&mut jsonl_out, &row).map_err(|e| Error::Write {
-                    target: "scored JSON lines".into(),
-                    source: e.into(),
-                })?;
-                jsonl_out.push(b'\n');
-            }
-            t_write += sw.secs();
-        }
-        t.reasons = t_reasons;
-        t.write = t_write;
-        if let Some(w) = csv_w {
-            csv_out = w
-                .into_inner()
-                .map_err(|e| render_err("scored CSV")(e.into_error()))?;
-        }
-    }
-
-    let sw = Stopwatch::start();
-    if ctx.render_rejects && !v.rejected.is_empty() {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_writer(Vec::new());
-        for (r, line) in v.rejected.iter().zip(&rejected_lines) {
-            let cells = chunk.table.rows.get((r.row - first) as usize);
-            write_reject_record(&mut w, r, *line, cells.map(Vec::as_slice))
-                .map_err(|e| render_err("rejects CSV")(e.into()))?;
-        }
-        rejects_out = w
-            .into_inner()
-            .map_err(|e| render_err("rejects CSV")(e.into_error()))?;
-    }
-    t.write += sw.secs();
-
-    let rows_read = chunk.table.num_rows();
-    Ok(ScoredChunk {
-        first_row: first,
-        rows_read,
-        bytes_read: chunk.bytes_read,
-        rows: v.rows,
-        lines,
-        customer_ids: v.customer_ids,
-        labels: v.labels,
-        features: v.features,
-        probabilities,
-        tiers,
-        shap,
-        explainer: ctx.explainer_arc.clone(),
-        rejected: v.rejected,
-        rejected_lines,
-        validation: v.summary,
-        table: ctx.keep_cells.then_some(chunk.table),
-        issues: v.issues,
-        profile,
-        timings: t,
-        csv_out,
-        jsonl_out,
-        rejects_out,
-    })
-}
-
 /// What the calling thread keeps across chunks: merged counts only.
 struct Totals {
     rows_read: u64,
@@ -879,6 +354,25 @@ struct Totals {
     auc: AucBins,
     timings: StageTimings,
     stopped: bool,
+}
+
+impl Totals {
+    fn new(tiers: TierCounts, max_issues: usize, timings: StageTimings) -> Totals {
+        Totals {
+            rows_read: 0,
+            chunks: 0,
+            validation: ValidationSummary::default(),
+            profile: QualityProfile::default(),
+            tiers,
+            table_issues: Vec::new(),
+            row_issues: Vec::new(),
+            max_issues,
+            sum_p: 0.0,
+            auc: AucBins::new(),
+            timings,
+            stopped: false,
+        }
+    }
 }
 
 /// The observer a run calls after writing each chunk (see [`Pipeline::score_with`]).
@@ -1057,6 +551,82 @@ impl<'b> Pipeline<'b> {
         self.run(Box::new(input), Sinks::default(), None, false)
     }
 
+    /// Maps the header with the first `sample_rows` rows of `head` as samples.
+    fn map_head(&self, headers: &[String], head: &[Chunk]) -> Result<Mapping> {
+        let opts = &self.options;
+        let joined: Vec<Vec<String>>;
+        let sample = match head {
+            [] => None,
+            [one] => Some(one.table.sample(opts.sample_rows)),
+            many => {
+                joined = many
+                    .iter()
+                    .flat_map(|c| c.table.rows.iter())
+                    .take(opts.sample_rows)
+                    .cloned()
+                    .collect();
+                Some(joined.as_slice())
+            }
+        };
+        map_columns(
+            headers,
+            self.bundle.schema(),
+            sample,
+            opts.overrides.as_ref(),
+        )
+    }
+
+    /// The explainer of a scoring run; an error when no input feature has a column.
+    fn explainer(&self, mapping: &Mapping, headers: &[String]) -> Result<Arc<Explainer>> {
+        let schema = self.bundle.schema();
+        let inputs = schema.num_inputs();
+        let mapped = schema
+            .inputs()
+            .filter(|f| mapping.column_of(&f.name).is_some())
+            .count();
+        if inputs > 0 && mapped == 0 {
+            return Err(Error::Input {
+                reason: format!(
+                    "none of the model's {inputs} input features matches a column of the input \
+                     (its header: {}); check the file, or map columns with overrides",
+                    preview(headers)
+                ),
+            });
+        }
+        Ok(Arc::new(Explainer::new(self.bundle, self.options.top_k)?))
+    }
+
+    /// What every chunk of a run needs to know.
+    fn ctx<'a>(
+        &'a self,
+        mapping: &'a Mapping,
+        explainer: Option<&'a Arc<Explainer>>,
+        labelled: bool,
+        sinks: &Sinks<'_>,
+    ) -> Ctx<'a> {
+        let opts = &self.options;
+        Ctx {
+            bundle: self.bundle,
+            mapping,
+            explainer: explainer.map(|e| &**e),
+            explainer_arc: explainer.cloned(),
+            tiers: &self.tiers,
+            validate: ValidateOptions {
+                normalize: opts.normalize.clone(),
+                // Table-level issues come first in every chunk: room for them and for the
+                // first `max_issues` row issues, so the kept issues do not depend on chunking.
+                max_issues: opts.max_issues + self.bundle.schema().features.len(),
+                seen_ids: None,
+            },
+            normalize: &opts.normalize,
+            labelled,
+            render_csv: sinks.scored_csv.is_some(),
+            render_jsonl: sinks.scored_jsonl.is_some(),
+            render_rejects: sinks.rejects_csv.is_some(),
+            keep_cells: opts.keep_cells,
+        }
+    }
+
     fn width(&self) -> usize {
         if self.options.parallel_chunks > 0 {
             return self.options.parallel_chunks;
@@ -1093,55 +663,14 @@ impl<'b> Pipeline<'b> {
                 encoding: opts.encoding,
             },
         )?;
-        // The mapping sees the first `sample_rows` rows whatever the chunk size: with only the
-        // first chunk's rows, small chunks could map columns differently (and so change every
-        // output), which the `csv_pipeline` fuzz target found.
-        let mut head: Vec<Chunk> = Vec::new();
-        let mut buffered = 0;
-        while buffered < opts.sample_rows.max(1) {
-            match reader.next_chunk()? {
-                Some(c) => {
-                    buffered += c.table.num_rows();
-                    head.push(c);
-                }
-                None => break,
-            }
-        }
+        let head = read_head(&mut reader, opts.sample_rows)?;
         timings.read += sw.secs();
 
         let sw = Stopwatch::start();
-        let joined: Vec<Vec<String>>;
-        let sample = match head.as_slice() {
-            [] => None,
-            [one] => Some(one.table.sample(opts.sample_rows)),
-            many => {
-                joined = many
-                    .iter()
-                    .flat_map(|c| c.table.rows.iter())
-                    .take(opts.sample_rows)
-                    .cloned()
-                    .collect();
-                Some(joined.as_slice())
-            }
-        };
-        let mapping = map_columns(reader.headers(), schema, sample, opts.overrides.as_ref())?;
+        let mapping = self.map_head(reader.headers(), &head)?;
         timings.map = sw.secs();
         let explainer = if score {
-            let inputs = schema.num_inputs();
-            let mapped = schema
-                .inputs()
-                .filter(|f| mapping.column_of(&f.name).is_some())
-                .count();
-            if inputs > 0 && mapped == 0 {
-                return Err(Error::Input {
-                    reason: format!(
-                        "none of the model's {inputs} input features matches a column of the input \
-                         (its header: {}); check the file, or map columns with overrides",
-                        preview(reader.headers())
-                    ),
-                });
-            }
-            Some(Arc::new(Explainer::new(self.bundle, opts.top_k)?))
+            Some(self.explainer(&mapping, reader.headers())?)
         } else {
             None
         };
@@ -1151,78 +680,18 @@ impl<'b> Pipeline<'b> {
 
         // Header rows of the outputs.
         let sw = Stopwatch::start();
-        if score {
-            if let Some(w) = sinks.scored_csv.as_mut() {
-                let mut h = SCORED_CSV_HEADER.join(",");
-                if labelled {
-                    h.push_str(",churned");
-                }
-                h.push('\n');
-                w.write_all(h.as_bytes())
-                    .map_err(render_err("scored CSV"))?;
-            }
-        }
-        if let Some(w) = sinks.rejects_csv.as_mut() {
-            let mut cw = csv::WriterBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_writer(Vec::new());
-            write_rejects_header(&mut cw, Some(reader.headers()))
-                .map_err(|e| render_err("rejects CSV")(e.into()))?;
-            let bytes = cw
-                .into_inner()
-                .map_err(|e| render_err("rejects CSV")(e.into_error()))?;
-            w.write_all(&bytes).map_err(render_err("rejects CSV"))?;
-        }
+        write_headers(&mut sinks, score && labelled, score, reader.headers())?;
         timings.write += sw.secs();
 
-        let ctx = Ctx {
-            bundle: self.bundle,
-            mapping: &mapping,
-            explainer: explainer.as_deref(),
-            explainer_arc: explainer.clone(),
-            tiers: &self.tiers,
-            validate: ValidateOptions {
-                normalize: opts.normalize.clone(),
-                // Table-level issues come first in every chunk: room for them and for the
-                // first `max_issues` row issues, so the kept issues do not depend on chunking.
-                max_issues: opts.max_issues + schema.features.len(),
-                seen_ids: None,
-            },
-            normalize: &opts.normalize,
-            labelled,
-            render_csv: sinks.scored_csv.is_some(),
-            render_jsonl: sinks.scored_jsonl.is_some(),
-            render_rejects: sinks.rejects_csv.is_some(),
-            keep_cells: opts.keep_cells,
-        };
+        let ctx = self.ctx(&mapping, explainer.as_ref(), labelled, &sinks);
         let id_column = schema.identifier().and_then(|f| mapping.column_of(&f.name));
-        let mut tracker = IdTracker {
-            column: if opts.file_duplicates {
-                id_column
-            } else {
-                None
-            },
-            seen: HashMap::new(),
+        let mut tracker = IdTracker::new(id_column.filter(|_| opts.file_duplicates));
+        let tiers = if score {
+            TierCounts::new(&self.tiers)
+        } else {
+            TierCounts::default()
         };
-        let mut totals = Totals {
-            rows_read: 0,
-            chunks: 0,
-            validation: ValidationSummary::default(),
-            profile: QualityProfile::default(),
-            tiers: if score {
-                TierCounts::new(&self.tiers)
-            } else {
-                TierCounts::default()
-            },
-            table_issues: Vec::new(),
-            row_issues: Vec::new(),
-            max_issues: opts.max_issues,
-            sum_p: 0.0,
-            auc: AucBins::new(),
-            timings,
-            stopped: false,
-        };
+        let mut totals = Totals::new(tiers, opts.max_issues, timings);
 
         let width = self.width();
         let mut wave: Vec<Job> = Vec::with_capacity(width.max(head.len()));
@@ -1257,18 +726,32 @@ impl<'b> Pipeline<'b> {
         }
 
         let sw = Stopwatch::start();
-        for (w, what) in [
-            (sinks.scored_csv.as_mut(), "scored CSV"),
-            (sinks.scored_jsonl.as_mut(), "scored JSON lines"),
-            (sinks.rejects_csv.as_mut(), "rejects CSV"),
-        ] {
-            if let Some(w) = w {
-                w.flush().map_err(render_err(what))?;
-            }
-        }
+        flush_sinks(&mut sinks)?;
         totals.timings.write += sw.secs();
 
         let sw = Stopwatch::start();
+        let done = Done {
+            mapping,
+            headers: reader.headers().to_vec(),
+            sniffed: reader.sniffed(),
+            explainer: explainer.as_deref(),
+            labelled,
+            score,
+        };
+        let mut summary = self.summary(totals, done)?;
+        summary.timings.report = sw.secs();
+        summary.timings.total = total.secs();
+        summary.rows_per_second = if summary.timings.total > 0.0 {
+            summary.rows_read as f64 / summary.timings.total
+        } else {
+            0.0
+        };
+        Ok(summary)
+    }
+
+    /// The run's summary from the merged totals: issues listed, the quality report built.
+    fn summary(&self, mut totals: Totals, done: Done<'_>) -> Result<RunSummary> {
+        let schema = self.bundle.schema();
         let listed = (totals.table_issues.len() + totals.row_issues.len()) as u64;
         totals.validation.issues_not_listed = totals
             .validation
@@ -1282,43 +765,116 @@ impl<'b> Pipeline<'b> {
         let quality = QualityReport::build(
             &totals.profile,
             Some(&totals.validation),
-            &mapping,
+            &done.mapping,
             self.bundle,
             &ReportOptions::default(),
         )?;
-        totals.timings.report = sw.secs();
-        totals.timings.total = total.secs();
         let scored = totals.validation.accepted;
+        let score = done.score;
         Ok(RunSummary {
             model: ModelInfo::of(self.bundle),
-            headers: reader.headers().to_vec(),
-            delimiter: (reader.sniffed().delimiter as char).to_string(),
-            encoding: reader.sniffed().encoding,
+            headers: done.headers,
+            delimiter: (done.sniffed.delimiter as char).to_string(),
+            encoding: done.sniffed.encoding,
             rows_read: totals.rows_read,
             rows_scored: scored,
             rows_rejected: totals.validation.rejected,
             chunks: totals.chunks,
             stopped_early: totals.stopped,
-            mapping,
+            mapping: done.mapping,
             validation: totals.validation,
             issues,
             quality,
             tiers: totals.tiers,
-            base_probability: explainer.as_deref().map(Explainer::base_probability),
+            base_probability: done.explainer.map(Explainer::base_probability),
             mean_probability: (score && scored > 0).then(|| totals.sum_p / scored as f64),
-            labelled: if labelled && score {
+            labelled: if done.labelled && score {
                 totals.auc.stats()
             } else {
                 None
             },
-            rows_per_second: if totals.timings.total > 0.0 {
-                totals.rows_read as f64 / totals.timings.total
-            } else {
-                0.0
-            },
+            rows_per_second: 0.0,
             timings: totals.timings,
         })
     }
+}
+
+/// What a run knows at its end besides the totals.
+struct Done<'a> {
+    mapping: Mapping,
+    headers: Vec<String>,
+    sniffed: Sniffed,
+    explainer: Option<&'a Explainer>,
+    labelled: bool,
+    score: bool,
+}
+
+/// The chunks holding the input's first `sample_rows` rows (at least one row).
+///
+/// The mapping sees the first `sample_rows` rows whatever the chunk size: with only the first
+/// chunk's rows, small chunks could map columns differently (and so change every output),
+/// which the `csv_pipeline` fuzz target found.
+fn read_head(reader: &mut ChunkReader<'_>, sample_rows: usize) -> Result<Vec<Chunk>> {
+    let mut head: Vec<Chunk> = Vec::new();
+    let mut buffered = 0;
+    while buffered < sample_rows.max(1) {
+        match reader.next_chunk()? {
+            Some(c) => {
+                buffered += c.table.num_rows();
+                head.push(c);
+            }
+            None => break,
+        }
+    }
+    Ok(head)
+}
+
+/// The header rows of the outputs: the scored CSV's (with `churned` when `labelled`) when
+/// scoring, and the rejects file's (its columns, then the input's header).
+fn write_headers(
+    sinks: &mut Sinks<'_>,
+    labelled: bool,
+    score: bool,
+    headers: &[String],
+) -> Result<()> {
+    if score {
+        if let Some(w) = sinks.scored_csv.as_mut() {
+            let mut h = SCORED_CSV_HEADER.join(",");
+            if labelled {
+                h.push_str(",churned");
+            }
+            h.push('\n');
+            w.write_all(h.as_bytes())
+                .map_err(render_err("scored CSV"))?;
+        }
+    }
+    if let Some(w) = sinks.rejects_csv.as_mut() {
+        let mut cw = csv::WriterBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_writer(Vec::new());
+        write_rejects_header(&mut cw, Some(headers))
+            .map_err(|e| render_err("rejects CSV")(e.into()))?;
+        let bytes = cw
+            .into_inner()
+            .map_err(|e| render_err("rejects CSV")(e.into_error()))?;
+        w.write_all(&bytes).map_err(render_err("rejects CSV"))?;
+    }
+    Ok(())
+}
+
+/// Flushes every sink.
+fn flush_sinks(sinks: &mut Sinks<'_>) -> Result<()> {
+    for (w, what) in [
+        (sinks.scored_csv.as_mut(), "scored CSV"),
+        (sinks.scored_jsonl.as_mut(), "scored JSON lines"),
+        (sinks.rejects_csv.as_mut(), "rejects CSV"),
+    ] {
+        if let Some(w) = w {
+            w.flush().map_err(render_err(what))?;
+        }
+    }
+    Ok(())
 }
 
 fn preview(headers: &[String]) -> String {
