@@ -56,6 +56,8 @@
 //! let report = quality_report(&table, &bundle, None)?;
 //! assert!(report.score > 0.0 && report.score <= 1.0);
 //! assert!(report.to_text().contains("Quality score"));
+//! # Ok::<(), churn_core::Error>(())
+//! ```
 
 mod accuracy;
 mod columns;
