@@ -1,7 +1,7 @@
 //! What the validator reports: an [`Issue`] with its stable [`IssueCode`] and [`Severity`].
 //!
 //! Below the normaliser (whose invalid cells carry an [`IssueCode`]) and the validator, so
-//! neither imports the other for it. Re-exported from [`validate`](crate::validate), their
+//! neither imports the other for it. Re-exported from [`validate`](super::validate), their
 //! public path.
 //!
 //! ```

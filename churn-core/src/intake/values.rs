@@ -3,7 +3,7 @@
 //! higher one to read a cell.
 //!
 //! Missing markers, numbers as exports write them, booleans, dates, category keys and churn
-//! labels. Every item is re-exported from [`normalize`](crate::normalize), its public path.
+//! labels. Every item is re-exported from [`normalize`](super::normalize), its public path.
 //!
 //! ```
 //! use churn_core::normalize::{category_key, parse_date};

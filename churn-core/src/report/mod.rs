@@ -4,7 +4,7 @@
 //!
 //! The training reference (`reference`: the distributions and the labelled sample) and the
 //! risk tiers (`tiers`) are stored in a bundle but read here, so they are defined here and
-//! re-exported from [`bundle`](crate::bundle) and the crate root.
+//! re-exported from `churn_core::bundle` and the crate root.
 
 pub mod quality;
 pub(crate) mod reference;

@@ -3,7 +3,7 @@
 //!
 //! The types are stored in a bundle (their JSON is the bundle's `reference` and `sample`
 //! sections) but belong to the report, which reads them; they are re-exported from
-//! [`bundle`](crate::bundle) and the crate root, their public paths.
+//! `churn_core::bundle` and the crate root, their public paths.
 //!
 //! ```
 //! use churn_core::{ReferenceProfile, Schema};

@@ -1,8 +1,8 @@
 //! Risk tiers: the names a churn probability is reported under, and their lower bounds.
 //!
-//! Stored in a bundle (its `tiers` section) and read by [`risk`](crate::risk), which scores
+//! Stored in a bundle (its `tiers` section) and read by [`risk`](super::risk), which scores
 //! with them; they live here, below both, and are re-exported from
-//! [`bundle`](crate::bundle) and the crate root, their public paths.
+//! `churn_core::bundle` and the crate root, their public paths.
 //!
 //! ```
 //! use churn_core::{RiskTiers, Tier};
