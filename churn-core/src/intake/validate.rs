@@ -756,3 +756,84 @@ pub fn seen_ids(validated: &Validated) -> HashMap<String, u64> {
         .filter_map(|(id, r)| Some((id.clone()?, *r)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::mapping::map_columns;
+    use crate::intake::schema::ValueKind;
+
+    fn schema() -> Schema {
+        let mut s = Schema::from_names(&["tenure", "seats"]);
+        s.features[0] = FeatureSpec::new("tenure", ValueKind::Numeric).with_range(Some(0.0), None);
+        s.features[0].required = true;
+        s.features[1] = FeatureSpec::new("seats", ValueKind::Numeric).with_range(None, Some(10.0));
+        s.features[1].on_invalid = Policy::Clamp;
+        s.features
+            .push(FeatureSpec::new("id", ValueKind::Identifier));
+        s.features.push(FeatureSpec::new("Churn", ValueKind::Label));
+        s
+    }
+
+    /// A row's issues come in check order (shape, id, inputs in schema order, label), and its
+    /// rejection lists only the errors, in the same order.
+    #[test]
+    fn row_issues_keep_check_order() {
+        let s = schema();
+        let t =
+            Table::from_csv_str("id,tenure,seats,Churn\nA,1,2,No\nA,-3,40,maybe,extra\n").unwrap();
+        let m = map_columns(&t.headers, &s, None, None).unwrap();
+        let v = validate(&t, &m, &s, &ValidateOptions::default());
+        let codes: Vec<(IssueCode, Severity)> =
+            v.issues.iter().map(|i| (i.code, i.severity)).collect();
+        assert_eq!(
+            codes,
+            [
+                (IssueCode::RaggedRow, Severity::Warning),
+                (IssueCode::DuplicateId, Severity::Error),
+                (IssueCode::OutOfRange, Severity::Error),
+                (IssueCode::OutOfRange, Severity::Warning),
+                (IssueCode::InvalidLabel, Severity::Warning),
+            ]
+        );
+        assert!(v.issues.iter().all(|i| i.row == Some(2)));
+        assert_eq!(v.issues[2].column.as_deref(), Some("tenure"));
+        assert_eq!(
+            v.issues[3].message,
+            "'seats' is 40, outside the valid range ..10: clamped to 10"
+        );
+        assert_eq!(v.rejected.len(), 1);
+        assert_eq!(
+            v.rejected[0].codes,
+            [IssueCode::DuplicateId, IssueCode::OutOfRange]
+        );
+        assert_eq!(v.rejected[0].customer_id.as_deref(), Some("A"));
+        assert_eq!(
+            (v.rows.as_slice(), v.labels.as_slice()),
+            (&[1u64][..], &[Some(0.0)][..])
+        );
+        let seats = &v.summary.features["seats"];
+        assert_eq!(
+            (seats.out_of_range, seats.clamped, seats.problem_rows),
+            (1, 1, 1)
+        );
+        assert_eq!(v.summary.rejected_by_code[&IssueCode::OutOfRange], 1);
+    }
+
+    /// A required feature without a column rejects every row (one table-level issue), and an
+    /// all-blank row is rejected as empty before any other check.
+    #[test]
+    fn missing_required_column_and_empty_rows() {
+        let s = schema();
+        let t = Table::from_csv_str("id,seats\nB,1\n,\n").unwrap();
+        let m = map_columns(&t.headers, &s, None, None).unwrap();
+        let v = validate(&t, &m, &s, &ValidateOptions::default());
+        let table_level: Vec<&Issue> = v.issues.iter().filter(|i| i.row.is_none()).collect();
+        assert_eq!(table_level.len(), 1); // the label has no column either, but is not reported
+        assert_eq!(table_level[0].feature.as_deref(), Some("tenure"));
+        assert_eq!(v.rejected[0].codes, [IssueCode::MissingColumn]);
+        assert_eq!(v.rejected[1].codes, [IssueCode::EmptyRow]);
+        assert_eq!(v.summary.rejected, 2);
+        assert_eq!(v.features.dim(), (0, 2));
+    }
+}
