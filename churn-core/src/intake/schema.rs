@@ -34,6 +34,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::intake::values::{category_key, parse_date};
 use crate::model::CategoryLabels;
 use crate::model::{FeatureKind, Model};
 
@@ -289,7 +290,7 @@ impl FeatureSpec {
         }
         let mut seen = HashSet::new();
         for c in &self.categories {
-            if !seen.insert(crate::intake::normalize::category_key(c)) {
+            if !seen.insert(category_key(c)) {
                 return Err(Error::Schema {
                     field: at("categories"),
                     reason: format!("category {c:?} is listed twice (ignoring case and spacing)"),
@@ -306,7 +307,7 @@ impl FeatureSpec {
             });
         }
         if let Some(d) = &self.as_of {
-            if crate::intake::normalize::parse_date(d).is_none() {
+            if parse_date(d).is_none() {
                 return Err(Error::Schema {
                     field: at("as_of"),
                     reason: format!("{d:?} is not a date (use YYYY-MM-DD)"),

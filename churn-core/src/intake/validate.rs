@@ -31,131 +31,13 @@ use std::collections::{BTreeMap, HashMap};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+// The issue types sit below the normaliser, which reports invalid cells with them; their
+// public path stays here.
+pub use crate::intake::issue::{Issue, IssueCode, Severity};
 use crate::intake::mapping::Mapping;
 use crate::intake::normalize::{self, normalize_cell, Cell, NormalizeOptions};
 use crate::intake::schema::{FeatureSpec, Policy, Schema};
 use crate::intake::table::Table;
-
-/// Stable codes of the problems the validator reports.
-///
-/// ```
-/// let c: churn_core::IssueCode = serde_json::from_str("\"duplicate_id\"").unwrap();
-/// assert_eq!(c, churn_core::IssueCode::DuplicateId);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IssueCode {
-    /// A feature has no column in the table (an error when the feature is required).
-    MissingColumn,
-    /// A required feature's cell is blank.
-    MissingRequired,
-    /// An optional feature's cell is blank (info: the model treats it as missing).
-    MissingValue,
-    /// The cell is not of the feature's type (not a number, not yes/no, not a date).
-    TypeMismatch,
-    /// The number is outside the feature's `min`..`max`.
-    OutOfRange,
-    /// The level is not one of the model's categories.
-    UnknownCategory,
-    /// The customer id was already seen in an earlier row.
-    DuplicateId,
-    /// The customer id is blank.
-    MissingId,
-    /// The row has more or fewer cells than the header.
-    RaggedRow,
-    /// Every cell of the row is blank.
-    EmptyRow,
-    /// The churn label cannot be read (the row is still scored).
-    InvalidLabel,
-    /// Too large a share of rows has a problem in one feature (warn/error thresholds).
-    TooManyProblems,
-}
-
-impl IssueCode {
-    /// The stable snake_case code, e.g. `missing_required`.
-    ///
-    /// ```
-    /// assert_eq!(churn_core::IssueCode::UnknownCategory.as_str(), "unknown_category");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IssueCode::MissingColumn => "missing_column",
-            IssueCode::MissingRequired => "missing_required",
-            IssueCode::MissingValue => "missing_value",
-            IssueCode::TypeMismatch => "type_mismatch",
-            IssueCode::OutOfRange => "out_of_range",
-            IssueCode::UnknownCategory => "unknown_category",
-            IssueCode::DuplicateId => "duplicate_id",
-            IssueCode::MissingId => "missing_id",
-            IssueCode::RaggedRow => "ragged_row",
-            IssueCode::EmptyRow => "empty_row",
-            IssueCode::InvalidLabel => "invalid_label",
-            IssueCode::TooManyProblems => "too_many_problems",
-        }
-    }
-}
-
-/// How serious an issue is.
-///
-/// ```
-/// assert!(churn_core::Severity::Error > churn_core::Severity::Warning);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Worth knowing; nothing changes.
-    Info,
-    /// The row is scored, but a value was changed or dropped.
-    Warning,
-    /// The row is rejected (or, for a table-level issue, the table cannot be scored as is).
-    Error,
-}
-
-impl Severity {
-    /// `info`, `warning` or `error`.
-    ///
-    /// ```
-    /// assert_eq!(churn_core::Severity::Warning.as_str(), "warning");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-/// One problem found by the validator.
-///
-/// ```
-/// use churn_core::{map_columns, validate, Schema, Table, ValidateOptions};
-/// let s = Schema::from_names(&["tenure"]);
-/// let t = Table::from_csv_str("tenure\nlots\n")?;
-/// let v = validate(&t, &map_columns(&t.headers, &s, None, None)?, &s, &ValidateOptions::default());
-/// let i = &v.issues[0];
-/// assert_eq!((i.row, i.column.as_deref(), i.value.as_deref()), (Some(1), Some("tenure"), Some("lots")));
-/// # Ok::<(), churn_core::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Issue {
-    /// Stable code.
-    pub code: IssueCode,
-    /// How serious.
-    pub severity: Severity,
-    /// 1-based data-row number in the file; `None` for table-level issues.
-    pub row: Option<u64>,
-    /// The row's customer id, when the id column is mapped and filled.
-    pub customer_id: Option<String>,
-    /// The header of the column, when the issue is about one.
-    pub column: Option<String>,
-    /// The schema feature, when the issue is about one.
-    pub feature: Option<String>,
-    /// The raw cell (at most 100 characters).
-    pub value: Option<String>,
-    /// What is wrong, in words.
-    pub message: String,
-}
 
 /// A row the validator rejected, with every reason.
 ///
@@ -393,50 +275,409 @@ impl Collector {
     }
 }
 
-/// Validates and normalises a chunk: every row ends up in `rows` (accepted) or `rejected`.
-///
-/// Pure: the result depends only on the arguments. See the [module docs](self) for the rules.
-///
-/// ```
-/// use churn_core::{map_columns, validate, FeatureSpec, Schema, Table, ValidateOptions, ValueKind};
-/// let mut schema = Schema::from_names(&["tenure"]);
-/// schema.features.push(FeatureSpec::new("customerID", ValueKind::Identifier));
-/// let t = Table::from_csv_str("customerID,tenure\nA,1\nA,2\n")?;
-/// let m = map_columns(&t.headers, &schema, None, None)?;
-/// let v = validate(&t, &m, &schema, &ValidateOptions::default());
-/// assert_eq!(v.rejected[0].codes, [churn_core::IssueCode::DuplicateId]);
-/// # Ok::<(), churn_core::Error>(())
-/// ```
-pub fn validate(
-    table: &Table,
-    mapping: &Mapping,
-    schema: &Schema,
-    options: &ValidateOptions,
-) -> Validated {
-    let inputs: Vec<(&FeatureSpec, Option<usize>)> = schema
-        .inputs()
-        .map(|f| (f, mapping.column_of(&f.name)))
-        .collect();
-    let id = schema.identifier().map(|f| (f, mapping.column_of(&f.name)));
-    let label = schema.label().map(|f| (f, mapping.column_of(&f.name)));
-    let mut col = Collector {
-        issues: Vec::new(),
-        max: options.max_issues,
-        summary: ValidationSummary::default(),
-    };
+/// The cell an issue is about: its column, the feature it feeds and the raw text.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    column: usize,
+    feature: &'a str,
+    raw: &'a str,
+}
 
-    // Table-level: features without a column.
-    let mut missing_required_cols: Vec<&str> = Vec::new();
-    for f in &schema.features {
-        if mapping.column_of(&f.name).is_some() {
-            continue;
+/// One row's findings. Every issue is collected as it is found; errors are also kept as the
+/// row's reasons, so a rejected row lists them in the order the checks ran.
+struct RowFindings<'a> {
+    row: u64,
+    customer_id: Option<String>,
+    headers: &'a [String],
+    codes: Vec<IssueCode>,
+    reasons: Vec<String>,
+}
+
+impl RowFindings<'_> {
+    fn issue(
+        &mut self,
+        col: &mut Collector,
+        code: IssueCode,
+        severity: Severity,
+        at: Option<At<'_>>,
+        message: String,
+    ) {
+        if severity == Severity::Error {
+            self.codes.push(code);
+            self.reasons.push(message.clone());
         }
-        let is_label = Some(&f.name) == label.map(|l| &l.0.name);
-        if is_label {
+        col.push(Issue {
+            code,
+            severity,
+            row: Some(self.row),
+            customer_id: self.customer_id.clone(),
+            column: at.and_then(|a| self.headers.get(a.column).cloned()),
+            feature: at.map(|a| a.feature.to_string()),
+            value: at.map(|a| clip(a.raw)),
+            message,
+        });
+    }
+}
+
+/// A schema feature and the column the mapping gave it.
+type Placed<'a> = (&'a FeatureSpec, Option<usize>);
+
+/// The state of one [`validate`] call: where each feature is, and what was found so far.
+struct Validator<'a> {
+    headers: &'a [String],
+    inputs: Vec<Placed<'a>>,
+    id: Option<Placed<'a>>,
+    label: Option<Placed<'a>>,
+    /// Required features without a column: a reason to reject every row.
+    missing_required: Vec<&'a str>,
+    normalize: &'a NormalizeOptions,
+    col: Collector,
+    counts: Vec<FeatureCounts>,
+    /// Customer id -> the row it was first seen in (earlier chunks included).
+    seen: HashMap<String, u64>,
+    /// Model inputs of the accepted rows, row-major.
+    flat: Vec<f64>,
+    rows: Vec<u64>,
+    ids: Vec<Option<String>>,
+    labels: Vec<Option<f64>>,
+    rejected: Vec<RejectedRow>,
+}
+
+impl<'a> Validator<'a> {
+    fn new(
+        table: &'a Table,
+        mapping: &Mapping,
+        schema: &'a Schema,
+        options: &'a ValidateOptions,
+    ) -> Validator<'a> {
+        let inputs: Vec<Placed<'a>> = schema
+            .inputs()
+            .map(|f| (f, mapping.column_of(&f.name)))
+            .collect();
+        let mut col = Collector {
+            issues: Vec::new(),
+            max: options.max_issues,
+            summary: ValidationSummary::default(),
+        };
+        let missing_required = missing_columns(&mut col, mapping, schema);
+        Validator {
+            headers: &table.headers,
+            counts: vec![FeatureCounts::default(); inputs.len()],
+            inputs,
+            id: schema.identifier().map(|f| (f, mapping.column_of(&f.name))),
+            label: schema.label().map(|f| (f, mapping.column_of(&f.name))),
+            missing_required,
+            normalize: &options.normalize,
+            col,
+            seen: options.seen_ids.clone().unwrap_or_default(),
+            flat: Vec::new(),
+            rows: Vec::new(),
+            ids: Vec::new(),
+            labels: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// Checks one row and files it as accepted or rejected.
+    fn row(&mut self, row_no: u64, cells: &[String]) {
+        self.col.summary.rows += 1;
+        let customer_id: Option<String> = self
+            .id
+            .and_then(|(_, c)| c)
+            .and_then(|c| cells.get(c))
+            .filter(|v| !normalize::is_missing(v))
+            .map(|v| clip(v.trim()));
+        let mut found = RowFindings {
+            row: row_no,
+            customer_id,
+            headers: self.headers,
+            codes: Vec::new(),
+            reasons: Vec::new(),
+        };
+        if cells.iter().all(|c| normalize::is_missing(c)) {
+            let message = format!("row {row_no} is empty");
+            found.issue(
+                &mut self.col,
+                IssueCode::EmptyRow,
+                Severity::Error,
+                None,
+                message,
+            );
+            self.reject(found);
+            return;
+        }
+        let width = self.headers.len();
+        if cells.len() != width {
+            let message = format!(
+                "row {row_no} has {} cells but the header has {width}; {}",
+                cells.len(),
+                if cells.len() < width {
+                    "the missing cells are read as blank"
+                } else {
+                    "the extra cells are ignored"
+                }
+            );
+            found.issue(
+                &mut self.col,
+                IssueCode::RaggedRow,
+                Severity::Warning,
+                None,
+                message,
+            );
+        }
+        for name in &self.missing_required {
+            found.codes.push(IssueCode::MissingColumn);
+            found
+                .reasons
+                .push(format!("required feature '{name}' has no column"));
+        }
+        self.check_id(&mut found, cells);
+        let values = self.check_inputs(&mut found, cells);
+        let label = self.read_label(&mut found, cells);
+        if found.codes.is_empty() {
+            self.col.summary.accepted += 1;
+            self.flat.extend_from_slice(&values);
+            self.rows.push(found.row);
+            self.ids.push(found.customer_id);
+            self.labels.push(label);
+        } else {
+            self.reject(found);
+        }
+    }
+
+    /// A blank id, or an id an earlier row already had.
+    fn check_id(&mut self, found: &mut RowFindings<'_>, cells: &[String]) {
+        let Some((spec, Some(c))) = self.id else {
+            return;
+        };
+        let raw = cells.get(c).map(String::as_str).unwrap_or("");
+        let at = Some(At {
+            column: c,
+            feature: &spec.name,
+            raw,
+        });
+        let row_no = found.row;
+        match found.customer_id.clone() {
+            None => {
+                let severity = if spec.required {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                let message = format!("row {row_no} has no customer id");
+                found.issue(&mut self.col, IssueCode::MissingId, severity, at, message);
+            }
+            Some(cid) => {
+                if let Some(&first) = self.seen.get(&cid) {
+                    let message =
+                        format!("customer id {cid:?} in row {row_no} was already in row {first}");
+                    found.issue(
+                        &mut self.col,
+                        IssueCode::DuplicateId,
+                        Severity::Error,
+                        at,
+                        message,
+                    );
+                } else {
+                    self.seen.insert(cid, row_no);
+                }
+            }
+        }
+    }
+
+    /// The row's model inputs (NaN = missing), each cell checked against its feature.
+    fn check_inputs(&mut self, found: &mut RowFindings<'_>, cells: &[String]) -> Vec<f64> {
+        let mut values = vec![f64::NAN; self.inputs.len()];
+        for (k, value) in values.iter_mut().enumerate() {
+            let (spec, Some(c)) = self.inputs[k] else {
+                continue;
+            };
+            self.counts[k].rows += 1;
+            let raw = cells.get(c).map(String::as_str).unwrap_or("");
+            let at = At {
+                column: c,
+                feature: &spec.name,
+                raw,
+            };
+            let (v, problem) = self.check_cell(found, k, spec, at);
+            *value = v;
+            if problem {
+                self.counts[k].problem_rows += 1;
+            }
+        }
+        values
+    }
+
+    /// One input cell: its value (NaN when missing or dropped) and whether it had a problem.
+    fn check_cell(
+        &mut self,
+        found: &mut RowFindings<'_>,
+        k: usize,
+        spec: &FeatureSpec,
+        at: At<'_>,
+    ) -> (f64, bool) {
+        match normalize_cell(spec, at.raw, self.normalize) {
+            Cell::Value(v) => self.check_range(found, k, spec, at, v),
+            Cell::Missing => {
+                self.counts[k].missing += 1;
+                let (code, severity, message) = if spec.required {
+                    (
+                        IssueCode::MissingRequired,
+                        Severity::Error,
+                        format!("required '{}' is blank", spec.name),
+                    )
+                } else {
+                    (
+                        IssueCode::MissingValue,
+                        Severity::Info,
+                        format!("'{}' is blank: scored as missing", spec.name),
+                    )
+                };
+                found.issue(&mut self.col, code, severity, Some(at), message);
+                (f64::NAN, true)
+            }
+            Cell::Invalid { code, reason } => {
+                self.counts[k].invalid += 1;
+                let (severity, what) = match spec.on_invalid {
+                    Policy::Reject => (Severity::Error, "the row is rejected"),
+                    Policy::Missing | Policy::Clamp => (Severity::Warning, "treated as missing"),
+                };
+                let message = format!("'{}': {reason}: {what}", spec.name);
+                found.issue(&mut self.col, code, severity, Some(at), message);
+                (f64::NAN, true)
+            }
+        }
+    }
+
+    /// A valid number against the feature's `min`..`max`, under its invalid-value policy.
+    fn check_range(
+        &mut self,
+        found: &mut RowFindings<'_>,
+        k: usize,
+        spec: &FeatureSpec,
+        at: At<'_>,
+        v: f64,
+    ) -> (f64, bool) {
+        let below = spec.min.is_some_and(|lo| v < lo);
+        let above = spec.max.is_some_and(|hi| v > hi);
+        if !(below || above) {
+            return (v, false);
+        }
+        self.counts[k].out_of_range += 1;
+        let range = format!(
+            "{}..{}",
+            spec.min.map_or("".into(), |v| v.to_string()),
+            spec.max.map_or("".into(), |v| v.to_string())
+        );
+        let (value, severity, what) = match spec.on_invalid {
+            Policy::Reject => (f64::NAN, Severity::Error, "the row is rejected".to_string()),
+            Policy::Missing => (
+                f64::NAN,
+                Severity::Warning,
+                "treated as missing".to_string(),
+            ),
+            Policy::Clamp => {
+                let lo = spec.min.unwrap_or(f64::NEG_INFINITY);
+                let hi = spec.max.unwrap_or(f64::INFINITY);
+                let cl = v.clamp(lo, hi);
+                self.counts[k].clamped += 1;
+                (cl, Severity::Warning, format!("clamped to {cl}"))
+            }
+        };
+        let message = format!(
+            "'{}' is {v}, outside the valid range {range}: {what}",
+            spec.name
+        );
+        found.issue(
+            &mut self.col,
+            IssueCode::OutOfRange,
+            severity,
+            Some(at),
+            message,
+        );
+        (value, true)
+    }
+
+    /// The churn label, when mapped and readable (an unreadable one is only a warning).
+    fn read_label(&mut self, found: &mut RowFindings<'_>, cells: &[String]) -> Option<f64> {
+        let Some((spec, Some(c))) = self.label else {
+            return None;
+        };
+        let raw = cells.get(c).map(String::as_str).unwrap_or("");
+        match normalize_cell(spec, raw, self.normalize) {
+            Cell::Value(v) => Some(v),
+            Cell::Missing => None,
+            Cell::Invalid { reason, .. } => {
+                let at = At {
+                    column: c,
+                    feature: &spec.name,
+                    raw,
+                };
+                let message = format!("label '{}': {reason}", spec.name);
+                found.issue(
+                    &mut self.col,
+                    IssueCode::InvalidLabel,
+                    Severity::Warning,
+                    Some(at),
+                    message,
+                );
+                None
+            }
+        }
+    }
+
+    /// Counts a rejected row once under each of its distinct reasons.
+    fn reject(&mut self, found: RowFindings<'_>) {
+        self.col.summary.rejected += 1;
+        let mut distinct = found.codes.clone();
+        crate::order::sort(&mut distinct);
+        distinct.dedup();
+        for c in distinct {
+            *self.col.summary.rejected_by_code.entry(c).or_default() += 1;
+        }
+        self.rejected.push(RejectedRow {
+            row: found.row,
+            customer_id: found.customer_id,
+            codes: found.codes,
+            reasons: found.reasons,
+        });
+    }
+
+    fn finish(mut self) -> Validated {
+        for (k, (spec, c)) in self.inputs.iter().enumerate() {
+            if c.is_some() {
+                self.col
+                    .summary
+                    .features
+                    .insert(spec.name.clone(), self.counts[k].clone());
+            }
+        }
+        let n_in = self.inputs.len();
+        let features = Array2::from_shape_vec((self.rows.len(), n_in), self.flat)
+            .unwrap_or_else(|_| Array2::zeros((0, n_in)));
+        Validated {
+            features,
+            rows: self.rows,
+            customer_ids: self.ids,
+            labels: self.labels,
+            rejected: self.rejected,
+            issues: self.col.issues,
+            summary: self.col.summary,
+        }
+    }
+}
+
+/// Table-level issues for the features without a column (the label aside); returns the
+/// required ones, which reject every row.
+fn missing_columns<'a>(col: &mut Collector, mapping: &Mapping, schema: &'a Schema) -> Vec<&'a str> {
+    let label = schema.label().map(|l| &l.name);
+    let mut missing_required: Vec<&str> = Vec::new();
+    for f in &schema.features {
+        if mapping.column_of(&f.name).is_some() || Some(&f.name) == label {
             continue;
         }
         let severity = if f.required {
-            missing_required_cols.push(&f.name);
+            missing_required.push(&f.name);
             Severity::Error
         } else {
             Severity::Warning
@@ -465,314 +706,34 @@ pub fn validate(
             message,
         });
     }
+    missing_required
+}
 
-    let n_in = inputs.len();
-    let mut counts: Vec<FeatureCounts> = vec![FeatureCounts::default(); n_in];
-    let mut flat: Vec<f64> = Vec::new();
-    let mut out_rows = Vec::new();
-    let mut out_ids = Vec::new();
-    let mut out_labels = Vec::new();
-    let mut rejected = Vec::new();
-    let mut seen: HashMap<String, u64> = options.seen_ids.clone().unwrap_or_default();
-    let width = table.headers.len();
-    let header = |c: usize| table.headers.get(c).cloned();
-
+/// Validates and normalises a chunk: every row ends up in `rows` (accepted) or `rejected`.
+///
+/// Pure: the result depends only on the arguments. See the [module docs](self) for the rules.
+///
+/// ```
+/// use churn_core::{map_columns, validate, FeatureSpec, Schema, Table, ValidateOptions, ValueKind};
+/// let mut schema = Schema::from_names(&["tenure"]);
+/// schema.features.push(FeatureSpec::new("customerID", ValueKind::Identifier));
+/// let t = Table::from_csv_str("customerID,tenure\nA,1\nA,2\n")?;
+/// let m = map_columns(&t.headers, &schema, None, None)?;
+/// let v = validate(&t, &m, &schema, &ValidateOptions::default());
+/// assert_eq!(v.rejected[0].codes, [churn_core::IssueCode::DuplicateId]);
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+pub fn validate(
+    table: &Table,
+    mapping: &Mapping,
+    schema: &Schema,
+    options: &ValidateOptions,
+) -> Validated {
+    let mut v = Validator::new(table, mapping, schema, options);
     for (i, cells) in table.rows.iter().enumerate() {
-        let row_no = table.row_number(i);
-        col.summary.rows += 1;
-        let mut codes: Vec<IssueCode> = Vec::new();
-        let mut reasons: Vec<String> = Vec::new();
-        let customer_id: Option<String> = id
-            .and_then(|(_, c)| c)
-            .and_then(|c| cells.get(c))
-            .filter(|v| !normalize::is_missing(v))
-            .map(|v| clip(v.trim()));
-        let issue = |col: &mut Collector,
-                     code: IssueCode,
-                     severity: Severity,
-                     column: Option<usize>,
-                     feature: Option<&str>,
-                     value: Option<&str>,
-                     message: String,
-                     codes: &mut Vec<IssueCode>,
-                     reasons: &mut Vec<String>| {
-            if severity == Severity::Error {
-                codes.push(code);
-                reasons.push(message.clone());
-            }
-            col.push(Issue {
-                code,
-                severity,
-                row: Some(row_no),
-                customer_id: customer_id.clone(),
-                column: column.and_then(header),
-                feature: feature.map(str::to_string),
-                value: value.map(clip),
-                message,
-            });
-        };
-
-        if cells.iter().all(|c| normalize::is_missing(c)) {
-            issue(
-                &mut col,
-                IssueCode::EmptyRow,
-                Severity::Error,
-                None,
-                None,
-                None,
-                format!("row {row_no} is empty"),
-                &mut codes,
-                &mut reasons,
-            );
-            col.summary.rejected += 1;
-            *col.summary
-                .rejected_by_code
-                .entry(IssueCode::EmptyRow)
-                .or_default() += 1;
-            rejected.push(RejectedRow {
-                row: row_no,
-                customer_id: None,
-                codes,
-                reasons,
-            });
-            continue;
-        }
-        if cells.len() != width {
-            issue(
-                &mut col,
-                IssueCode::RaggedRow,
-                Severity::Warning,
-                None,
-                None,
-                None,
-                format!(
-                    "row {row_no} has {} cells but the header has {width}; {}",
-                    cells.len(),
-                    if cells.len() < width {
-                        "the missing cells are read as blank"
-                    } else {
-                        "the extra cells are ignored"
-                    }
-                ),
-                &mut codes,
-                &mut reasons,
-            );
-        }
-        for name in &missing_required_cols {
-            codes.push(IssueCode::MissingColumn);
-            reasons.push(format!("required feature '{name}' has no column"));
-        }
-
-        // Customer id.
-        if let Some((spec, Some(c))) = id {
-            let raw = cells.get(c).map(String::as_str).unwrap_or("");
-            match &customer_id {
-                None => issue(
-                    &mut col,
-                    IssueCode::MissingId,
-                    if spec.required {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                    Some(c),
-                    Some(&spec.name),
-                    Some(raw),
-                    format!("row {row_no} has no customer id"),
-                    &mut codes,
-                    &mut reasons,
-                ),
-                Some(cid) => {
-                    if let Some(first) = seen.get(cid) {
-                        let msg = format!(
-                            "customer id {cid:?} in row {row_no} was already in row {first}"
-                        );
-                        issue(
-                            &mut col,
-                            IssueCode::DuplicateId,
-                            Severity::Error,
-                            Some(c),
-                            Some(&spec.name),
-                            Some(raw),
-                            msg,
-                            &mut codes,
-                            &mut reasons,
-                        );
-                    } else {
-                        seen.insert(cid.clone(), row_no);
-                    }
-                }
-            }
-        }
-
-        // Inputs.
-        let mut values = vec![f64::NAN; n_in];
-        for (k, (spec, c)) in inputs.iter().enumerate() {
-            let Some(c) = *c else { continue };
-            counts[k].rows += 1;
-            let raw = cells.get(c).map(String::as_str).unwrap_or("");
-            let mut problem = false;
-            match normalize_cell(spec, raw, &options.normalize) {
-                Cell::Value(v) => {
-                    let below = spec.min.is_some_and(|lo| v < lo);
-                    let above = spec.max.is_some_and(|hi| v > hi);
-                    if below || above {
-                        problem = true;
-                        counts[k].out_of_range += 1;
-                        let range = format!(
-                            "{}..{}",
-                            spec.min.map_or("".into(), |v| v.to_string()),
-                            spec.max.map_or("".into(), |v| v.to_string())
-                        );
-                        let (severity, what) = match spec.on_invalid {
-                            Policy::Reject => (Severity::Error, "the row is rejected".to_string()),
-                            Policy::Missing => {
-                                (Severity::Warning, "treated as missing".to_string())
-                            }
-                            Policy::Clamp => {
-                                let lo = spec.min.unwrap_or(f64::NEG_INFINITY);
-                                let hi = spec.max.unwrap_or(f64::INFINITY);
-                                let cl = v.clamp(lo, hi);
-                                values[k] = cl;
-                                counts[k].clamped += 1;
-                                (Severity::Warning, format!("clamped to {cl}"))
-                            }
-                        };
-                        issue(
-                            &mut col,
-                            IssueCode::OutOfRange,
-                            severity,
-                            Some(c),
-                            Some(&spec.name),
-                            Some(raw),
-                            format!(
-                                "'{}' is {v}, outside the valid range {range}: {what}",
-                                spec.name
-                            ),
-                            &mut codes,
-                            &mut reasons,
-                        );
-                    } else {
-                        values[k] = v;
-                    }
-                }
-                Cell::Missing => {
-                    problem = true;
-                    counts[k].missing += 1;
-                    if spec.required {
-                        issue(
-                            &mut col,
-                            IssueCode::MissingRequired,
-                            Severity::Error,
-                            Some(c),
-                            Some(&spec.name),
-                            Some(raw),
-                            format!("required '{}' is blank", spec.name),
-                            &mut codes,
-                            &mut reasons,
-                        );
-                    } else {
-                        issue(
-                            &mut col,
-                            IssueCode::MissingValue,
-                            Severity::Info,
-                            Some(c),
-                            Some(&spec.name),
-                            Some(raw),
-                            format!("'{}' is blank: scored as missing", spec.name),
-                            &mut codes,
-                            &mut reasons,
-                        );
-                    }
-                }
-                Cell::Invalid { code, reason } => {
-                    problem = true;
-                    counts[k].invalid += 1;
-                    let (severity, what) = match spec.on_invalid {
-                        Policy::Reject => (Severity::Error, "the row is rejected"),
-                        Policy::Missing | Policy::Clamp => {
-                            (Severity::Warning, "treated as missing")
-                        }
-                    };
-                    issue(
-                        &mut col,
-                        code,
-                        severity,
-                        Some(c),
-                        Some(&spec.name),
-                        Some(raw),
-                        format!("'{}': {reason}: {what}", spec.name),
-                        &mut codes,
-                        &mut reasons,
-                    );
-                }
-            }
-            if problem {
-                counts[k].problem_rows += 1;
-            }
-        }
-
-        // Label.
-        let mut label_value = None;
-        if let Some((spec, Some(c))) = label {
-            let raw = cells.get(c).map(String::as_str).unwrap_or("");
-            match normalize_cell(spec, raw, &options.normalize) {
-                Cell::Value(v) => label_value = Some(v),
-                Cell::Missing => {}
-                Cell::Invalid { reason, .. } => issue(
-                    &mut col,
-                    IssueCode::InvalidLabel,
-                    Severity::Warning,
-                    Some(c),
-                    Some(&spec.name),
-                    Some(raw),
-                    format!("label '{}': {reason}", spec.name),
-                    &mut codes,
-                    &mut reasons,
-                ),
-            }
-        }
-
-        if codes.is_empty() {
-            col.summary.accepted += 1;
-            flat.extend_from_slice(&values);
-            out_rows.push(row_no);
-            out_ids.push(customer_id);
-            out_labels.push(label_value);
-        } else {
-            col.summary.rejected += 1;
-            let mut distinct = codes.clone();
-            crate::order::sort(&mut distinct);
-            distinct.dedup();
-            for c in distinct {
-                *col.summary.rejected_by_code.entry(c).or_default() += 1;
-            }
-            rejected.push(RejectedRow {
-                row: row_no,
-                customer_id,
-                codes,
-                reasons,
-            });
-        }
+        v.row(table.row_number(i), cells);
     }
-    for (k, (spec, c)) in inputs.iter().enumerate() {
-        if c.is_some() {
-            col.summary
-                .features
-                .insert(spec.name.clone(), counts[k].clone());
-        }
-    }
-    let features = Array2::from_shape_vec((out_rows.len(), n_in), flat)
-        .unwrap_or_else(|_| Array2::zeros((0, n_in)));
-    Validated {
-        features,
-        rows: out_rows,
-        customer_ids: out_ids,
-        labels: out_labels,
-        rejected,
-        issues: col.issues,
-        summary: col.summary,
-    }
+    v.finish()
 }
 
 /// Ids of accepted rows (for [`ValidateOptions::seen_ids`] of the next chunk).
@@ -794,4 +755,85 @@ pub fn seen_ids(validated: &Validated) -> HashMap<String, u64> {
         .zip(&validated.rows)
         .filter_map(|(id, r)| Some((id.clone()?, *r)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::mapping::map_columns;
+    use crate::intake::schema::ValueKind;
+
+    fn schema() -> Schema {
+        let mut s = Schema::from_names(&["tenure", "seats"]);
+        s.features[0] = FeatureSpec::new("tenure", ValueKind::Numeric).with_range(Some(0.0), None);
+        s.features[0].required = true;
+        s.features[1] = FeatureSpec::new("seats", ValueKind::Numeric).with_range(None, Some(10.0));
+        s.features[1].on_invalid = Policy::Clamp;
+        s.features
+            .push(FeatureSpec::new("id", ValueKind::Identifier));
+        s.features.push(FeatureSpec::new("Churn", ValueKind::Label));
+        s
+    }
+
+    /// A row's issues come in check order (shape, id, inputs in schema order, label), and its
+    /// rejection lists only the errors, in the same order.
+    #[test]
+    fn row_issues_keep_check_order() {
+        let s = schema();
+        let t =
+            Table::from_csv_str("id,tenure,seats,Churn\nA,1,2,No\nA,-3,40,maybe,extra\n").unwrap();
+        let m = map_columns(&t.headers, &s, None, None).unwrap();
+        let v = validate(&t, &m, &s, &ValidateOptions::default());
+        let codes: Vec<(IssueCode, Severity)> =
+            v.issues.iter().map(|i| (i.code, i.severity)).collect();
+        assert_eq!(
+            codes,
+            [
+                (IssueCode::RaggedRow, Severity::Warning),
+                (IssueCode::DuplicateId, Severity::Error),
+                (IssueCode::OutOfRange, Severity::Error),
+                (IssueCode::OutOfRange, Severity::Warning),
+                (IssueCode::InvalidLabel, Severity::Warning),
+            ]
+        );
+        assert!(v.issues.iter().all(|i| i.row == Some(2)));
+        assert_eq!(v.issues[2].column.as_deref(), Some("tenure"));
+        assert_eq!(
+            v.issues[3].message,
+            "'seats' is 40, outside the valid range ..10: clamped to 10"
+        );
+        assert_eq!(v.rejected.len(), 1);
+        assert_eq!(
+            v.rejected[0].codes,
+            [IssueCode::DuplicateId, IssueCode::OutOfRange]
+        );
+        assert_eq!(v.rejected[0].customer_id.as_deref(), Some("A"));
+        assert_eq!(
+            (v.rows.as_slice(), v.labels.as_slice()),
+            (&[1u64][..], &[Some(0.0)][..])
+        );
+        let seats = &v.summary.features["seats"];
+        assert_eq!(
+            (seats.out_of_range, seats.clamped, seats.problem_rows),
+            (1, 1, 1)
+        );
+        assert_eq!(v.summary.rejected_by_code[&IssueCode::OutOfRange], 1);
+    }
+
+    /// A required feature without a column rejects every row (one table-level issue), and an
+    /// all-blank row is rejected as empty before any other check.
+    #[test]
+    fn missing_required_column_and_empty_rows() {
+        let s = schema();
+        let t = Table::from_csv_str("id,seats\nB,1\n,\n").unwrap();
+        let m = map_columns(&t.headers, &s, None, None).unwrap();
+        let v = validate(&t, &m, &s, &ValidateOptions::default());
+        let table_level: Vec<&Issue> = v.issues.iter().filter(|i| i.row.is_none()).collect();
+        assert_eq!(table_level.len(), 1); // the label has no column either, but is not reported
+        assert_eq!(table_level[0].feature.as_deref(), Some("tenure"));
+        assert_eq!(v.rejected[0].codes, [IssueCode::MissingColumn]);
+        assert_eq!(v.rejected[1].codes, [IssueCode::EmptyRow]);
+        assert_eq!(v.summary.rejected, 2);
+        assert_eq!(v.features.dim(), (0, 2));
+    }
 }

@@ -58,10 +58,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{category_name, fmt_num, Bundle, RiskTiers, Tier};
+use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use crate::intake::schema::{FeatureSpec, Schema, ValueKind};
 use crate::model::{Model, Transform};
+use crate::report::reference::{category_name, fmt_num};
+use crate::report::tiers::{RiskTiers, Tier};
 
 /// Default lower bound of the `medium` tier.
 ///

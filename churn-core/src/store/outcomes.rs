@@ -1049,7 +1049,7 @@ fn features_json(inputs: &[FeatureSpec], values: impl Iterator<Item = f64>, out:
         if v.is_nan() {
             out.push_str("null");
         } else if spec.kind == ValueKind::Categorical && !spec.categories.is_empty() {
-            let name = crate::bundle::category_name(spec, v);
+            let name = crate::report::reference::category_name(spec, v);
             out.push_str(&serde_json::to_string(&name).unwrap_or_else(|_| "null".into()));
         } else if v.is_finite() {
             let _ = write!(out, "{v}");
