@@ -50,7 +50,17 @@ pub use ndarray;
 // The flat module paths of earlier releases (`churn_core::mapping`, `churn_core::pipeline`,
 // ...) keep working: each is the module in its layer.
 pub use intake::{mapping, normalize, schema, table, validate, vocabulary};
-pub use report::{quality, risk};
+/// The data-quality report ([`report::quality`], with the one-call [`quality_report`] for a
+/// bundle).
+pub mod quality {
+    pub use crate::bundle::quality_report;
+    pub use crate::report::quality::*;
+}
+/// Risk tiers and reasons ([`report::risk`], with [`tiers_of`] for a bundle).
+pub mod risk {
+    pub use crate::bundle::tiers_of;
+    pub use crate::report::risk::*;
+}
 pub use run::{export, pipeline, records, scored};
 #[cfg(feature = "sqlite")]
 pub use store::outcomes;

@@ -71,6 +71,9 @@ pub use crate::report::reference::{
 };
 pub use crate::report::tiers::{RiskTiers, Tier};
 
+mod reports;
+pub use reports::{quality_report, tiers_of};
+
 /// The `format` value of a bundle file.
 ///
 /// ```

@@ -58,7 +58,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use crate::intake::schema::{FeatureSpec, Schema, ValueKind};
 use crate::model::{Model, Transform};
@@ -108,21 +107,6 @@ pub fn default_tiers() -> RiskTiers {
                 min_probability: DEFAULT_HIGH,
             },
         ],
-    }
-}
-
-/// The tiers a bundle scores with: its own, or [`default_tiers`] when it has none (or an
-/// empty list).
-///
-/// ```
-/// let b = churn_core::Bundle::load("../tests/fixtures/xgb_binary/model.json")?;
-/// assert_eq!(churn_core::risk::tiers_of(&b), churn_core::risk::default_tiers());
-/// # Ok::<(), churn_core::Error>(())
-/// ```
-pub fn tiers_of(bundle: &Bundle) -> RiskTiers {
-    match &bundle.tiers {
-        Some(t) if !t.tiers.is_empty() => t.clone(),
-        _ => default_tiers(),
     }
 }
 
@@ -549,21 +533,6 @@ pub struct Explainer {
 }
 
 impl Explainer {
-    /// An explainer for a bundle's model and schema, listing up to `top_k` reasons each way.
-    ///
-    /// Errors with [`Error::Unsupported`] unless the model is a binary classifier with a
-    /// logistic output (XGBoost `binary:logistic`, LightGBM `binary`): churn tiers and points
-    /// need a probability.
-    ///
-    /// ```
-    /// let b = churn_core::Bundle::load("../tests/fixtures/xgb_regression/model.json")?;
-    /// assert!(churn_core::risk::Explainer::new(&b, 3).is_err());
-    /// # Ok::<(), churn_core::Error>(())
-    /// ```
-    pub fn new(bundle: &Bundle, top_k: usize) -> Result<Explainer> {
-        Explainer::from_parts(bundle.model(), bundle.schema(), top_k)
-    }
-
     /// An explainer for a model and the schema of its inputs.
     ///
     /// ```
@@ -727,6 +696,7 @@ fn fmt_points(points: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Bundle;
 
     #[test]
     fn points_sum_to_the_probability_change() {

@@ -74,12 +74,14 @@ pub use drift::{psi, psi_band, Drift};
 pub use profile::{profile_chunk, ColumnProfile, QualityProfile, TypeCounts};
 pub use sketch::DistinctSketch;
 
-use crate::bundle::Bundle;
 use crate::error::Result;
 use crate::intake::mapping::{map_columns, Mapping, MatchSource, Overrides};
 use crate::intake::normalize::NormalizeOptions;
+use crate::intake::schema::Schema;
 use crate::intake::table::Table;
 use crate::intake::validate::{validate, Severity, ValidateOptions, ValidationSummary};
+use crate::model::Model;
+use crate::report::reference::{ReferenceProfile, ReferenceSample};
 
 /// A mapped (or unmappable) feature as the report shows it.
 ///
@@ -237,43 +239,68 @@ fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Maps, validates, profiles and reports on a table in one call (default options).
+/// What a quality report compares the data with: the model and the schema of its inputs, and
+/// the training reference and labelled sample when there are some (a bundle has them all:
+/// `Bundle::trained`).
 ///
 /// ```
-/// use churn_core::{quality_report, Bundle, Table};
+/// let b = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
+/// let t = b.trained();
+/// assert_eq!(t.schema.num_inputs(), b.model().num_features());
+/// assert!(t.reference.is_some() && t.sample.is_some());
+/// # Ok::<(), churn_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Trained<'a> {
+    /// The model scored with.
+    pub model: &'a Model,
+    /// The schema of its inputs.
+    pub schema: &'a Schema,
+    /// Per-feature training distributions, for drift.
+    pub reference: Option<&'a ReferenceProfile>,
+    /// Labelled training rows, for the accuracy to expect.
+    pub sample: Option<&'a ReferenceSample>,
+}
+
+/// Maps, validates, profiles and reports on a table in one call (default options), against
+/// what the model was trained on. [`quality_report`](crate::quality::quality_report) is the
+/// same for a bundle.
+///
+/// ```
+/// use churn_core::{quality::quality_report_with, Bundle, Table};
 /// let b = Bundle::load("../examples/demo/telco_bundle.json")?;
 /// let t = Table::from_csv_str("customerID,tenure,Contract\nA,1,Month-to-month\n")?;
-/// let r = quality_report(&t, &b, None)?;
+/// let r = quality_report_with(&t, b.trained(), None)?;
 /// assert!(r.missing_features.contains(&"MonthlyCharges".to_string()));
 /// # Ok::<(), churn_core::Error>(())
 /// ```
-pub fn quality_report(
+pub fn quality_report_with(
     table: &Table,
-    bundle: &Bundle,
+    trained: Trained<'_>,
     overrides: Option<&Overrides>,
 ) -> Result<QualityReport> {
-    let schema = bundle.schema();
+    let schema = trained.schema;
     let mapping = map_columns(&table.headers, schema, Some(table.sample(500)), overrides)?;
     let v = validate(table, &mapping, schema, &ValidateOptions::default());
     let profile = profile_chunk(
         table,
         &mapping,
         schema,
-        bundle.reference.as_ref(),
+        trained.reference,
         &NormalizeOptions::default(),
     );
-    QualityReport::build(
+    QualityReport::build_with(
         &profile,
         Some(&v.summary),
         &mapping,
-        bundle,
+        trained,
         &ReportOptions::default(),
     )
 }
 
 impl QualityReport {
     /// Builds the report from a (merged) profile, the validation summary, the mapping and
-    /// the bundle.
+    /// what the model was trained on (`QualityReport::build` takes a bundle).
     ///
     /// ```
     /// use churn_core::{map_columns, profile_chunk, Bundle, QualityReport, Table};
@@ -282,35 +309,29 @@ impl QualityReport {
     /// let t = Table::from_csv_str("tenure\n5\n")?;
     /// let m = map_columns(&t.headers, b.schema(), None, None)?;
     /// let p = profile_chunk(&t, &m, b.schema(), b.reference.as_ref(), &Default::default());
-    /// let r = QualityReport::build(&p, None, &m, &b, &ReportOptions::default())?;
+    /// let r = QualityReport::build_with(&p, None, &m, b.trained(), &ReportOptions::default())?;
     /// assert_eq!(r.grade, "poor");
     /// # Ok::<(), churn_core::Error>(())
     /// ```
-    pub fn build(
+    pub fn build_with(
         profile: &QualityProfile,
         validation: Option<&ValidationSummary>,
         mapping: &Mapping,
-        bundle: &Bundle,
+        trained: Trained<'_>,
         options: &ReportOptions,
     ) -> Result<QualityReport> {
-        let schema = bundle.schema();
+        let schema = trained.schema;
         let rows = profile.rows;
         let column_quality: Vec<ColumnQuality> = profile
             .columns
             .iter()
-            .map(|p| columns::column_quality(p, schema, bundle.reference.as_ref()))
+            .map(|p| columns::column_quality(p, schema, trained.reference))
             .collect();
         let (score, grade) = columns::table_score(schema, &column_quality, rows, validation);
-        let accuracy = match bundle.sample() {
+        let accuracy = match trained.sample {
             Some(sample) if rows > 0 => {
                 let rates = accuracy::missing_rates(schema, profile);
-                estimate_auc(
-                    bundle.model(),
-                    sample,
-                    &rates,
-                    options.repeats,
-                    options.seed,
-                )?
+                estimate_auc(trained.model, sample, &rates, options.repeats, options.seed)?
             }
             _ => None,
         };

@@ -65,7 +65,7 @@ use std::sync::Arc;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{Bundle, RiskTiers};
+use crate::bundle::{tiers_of, Bundle, RiskTiers};
 use crate::error::{Error, Result};
 use crate::intake::mapping::{map_columns, Mapping, Overrides};
 use crate::intake::normalize::{self, NormalizeOptions};
@@ -73,9 +73,7 @@ use crate::intake::schema::Schema;
 use crate::intake::table::Table;
 use crate::intake::validate::{validate, Issue, RejectedRow, ValidateOptions, ValidationSummary};
 use crate::report::quality::{profile_chunk, QualityProfile, QualityReport, ReportOptions};
-use crate::report::risk::{
-    tier_index, tiers_of, Explainer, Explanation, TierCounts, DEFAULT_TOP_K,
-};
+use crate::report::risk::{tier_index, Explainer, Explanation, TierCounts, DEFAULT_TOP_K};
 use crate::run::export::{
     write_reject_record, write_rejects_header, write_scored_record, ScoredRow, SCORED_CSV_HEADER,
 };
