@@ -57,7 +57,7 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 }
 
 /// Bytes from a `Uint8Array` or an `ArrayBuffer`.
-fn bytes_of(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
+pub(crate) fn bytes_of(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
     if let Some(a) = value.dyn_ref::<Uint8Array>() {
         Ok(a.to_vec())
     } else if value.is_instance_of::<js_sys::ArrayBuffer>() {
