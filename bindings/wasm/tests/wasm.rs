@@ -281,8 +281,14 @@ fn intake_errors_carry_codes() {
 fn check_text_is_the_core_check_scorecsv_makes() {
     assert!(check_text(bytes(DEMO_CSV)).is_ok());
     assert!(check_text(bytes(b"\xFF\xFEi\0d\0")).is_ok());
-    for input in [&b"\x89PNG\r\n\x1a\n"[..], b"PK\x03\x04\x14\0\0\0", b"id\0tenure\n"] {
-        let want = churn_core::records::check_text(input).unwrap_err().to_string();
+    for input in [
+        &b"\x89PNG\r\n\x1a\n"[..],
+        b"PK\x03\x04\x14\0\0\0",
+        b"id\0tenure\n",
+    ] {
+        let want = churn_core::records::check_text(input)
+            .unwrap_err()
+            .to_string();
         let err = check_text(bytes(input)).unwrap_err();
         assert_eq!(message(&err), want);
         assert_eq!(code(err), "csv");
@@ -296,8 +302,18 @@ fn parse_date_gives_the_core_date_as_days_since_1970() {
     assert_eq!(parse_date("2024-01-31"), Some(19753.0));
     assert_eq!(parse_date("1970-01-01T00:00:00Z"), Some(0.0));
     for s in [
-        "2024-01-31", "20240131", "01/31/2024", "31/01/2024", "31.01.2024", "31-Jan-2024",
-        "Jan 31, 2024", "31 January 2024", "2024-02-30", "0999-01-01", "12", "",
+        "2024-01-31",
+        "20240131",
+        "01/31/2024",
+        "31/01/2024",
+        "31.01.2024",
+        "31-Jan-2024",
+        "Jan 31, 2024",
+        "31 January 2024",
+        "2024-02-30",
+        "0999-01-01",
+        "12",
+        "",
     ] {
         let core = churn_core::normalize::parse_date(s).map(|d| d.days_since_epoch() as f64);
         assert_eq!(parse_date(s), core, "{s}");
