@@ -27,15 +27,16 @@ pub fn check_text(bytes: Bytes) -> Result<(), JsValue> {
 /// signup date): `2024-01-31` (a time after `T` or a space is ignored), `2024/01/31`,
 /// `20240131`, `01/31/2024` (month first unless the first number is above 12), `31.01.2024`
 /// (day first), `31-Jan-2024`, `Jan 31, 2024`, `31 January 2024`. Returns the day as days
-/// since 1970-01-01 (`Date.UTC(y, m - 1, d) / 86400000`), or `undefined` when the cell is
-/// not a valid calendar date.
+/// since 1970-01-01 (`Date.UTC(y, m - 1, d) / 86400000`), or `NaN` when the cell is not a
+/// valid calendar date, as `Date.parse` does and as typed arrays mark missing values.
 ///
 /// ```js
 /// parseDate('Jan 31, 2024') === parseDate('2024-01-31') // 19753
-/// parseDate('2024-02-30') === undefined
+/// Number.isNaN(parseDate('2024-02-30'))
 /// ```
 #[wasm_bindgen(js_name = parseDate)]
-pub fn parse_date(text: &str) -> Option<f64> {
-    // The core's years (1000 to 9999) are within +-3 million days: exact in an f64.
-    normalize::parse_date(text).map(|d| d.days_since_epoch() as f64)
+pub fn parse_date(text: &str) -> f64 {
+    // The core's years (1000 to 9999) are within +-3 million days: exact in an f64. NaN, not
+    // `undefined`: a plain number crosses to JS with no glue (the module has a size budget).
+    normalize::parse_date(text).map_or(f64::NAN, |d| d.days_since_epoch() as f64)
 }

@@ -299,8 +299,8 @@ fn check_text_is_the_core_check_scorecsv_makes() {
 
 #[wasm_bindgen_test]
 fn parse_date_gives_the_core_date_as_days_since_1970() {
-    assert_eq!(parse_date("2024-01-31"), Some(19753.0));
-    assert_eq!(parse_date("1970-01-01T00:00:00Z"), Some(0.0));
+    assert_eq!(parse_date("2024-01-31"), 19753.0);
+    assert_eq!(parse_date("1970-01-01T00:00:00Z"), 0.0);
     for s in [
         "2024-01-31",
         "20240131",
@@ -316,7 +316,8 @@ fn parse_date_gives_the_core_date_as_days_since_1970() {
         "",
     ] {
         let core = churn_core::normalize::parse_date(s).map(|d| d.days_since_epoch() as f64);
-        assert_eq!(parse_date(s), core, "{s}");
+        let got = parse_date(s);
+        assert_eq!((!got.is_nan()).then_some(got), core, "{s}");
     }
-    assert_eq!(parse_date("2024-02-30"), None);
+    assert!(parse_date("2024-02-30").is_nan());
 }

@@ -28,14 +28,14 @@ test('parseDate reads every format the core documents, as days since 1970-01-01'
   assert.equal(parseDate('2024-02-29'), day(2024, 2, 29))
 })
 
-test('parseDate refuses what is not a calendar date (undefined)', () => {
+test('parseDate refuses what is not a calendar date (NaN)', () => {
   for (const s of ['', '   ', '12', '2024-02-30', '2023-02-29', '2024-13-01', '13/13/2024', '2024-1-1x',
     'yesterday', '31 Janvier 2024', '19000101x', '21010101', '0999-01-01', '1.5', '2024-01-31-02']) {
-    assert.equal(parseDate(s), undefined, JSON.stringify(s))
+    assert.equal(parseDate(s), NaN, JSON.stringify(s))
   }
 })
 
-test("parseDate on the demo's Last Contact column: the day of every cell, blanks undefined", () => {
+test("parseDate on the demo's Last Contact column: the day of every cell, blanks NaN", () => {
   const [headers, ...rows] = inputRows(DEMO_CSV)
   const col = headers.indexOf('Last Contact')
   assert.ok(col >= 0)
@@ -43,8 +43,8 @@ test("parseDate on the demo's Last Contact column: the day of every cell, blanks
   for (const r of rows.filter((r) => r.length > 1)) {
     const cell = r[col] ?? ''
     const d = parseDate(cell)
-    assert.equal(d === undefined ? null : isoDay(d), isoOf(cell), JSON.stringify(cell))
-    if (d !== undefined) read++
+    assert.equal(Number.isNaN(d) ? null : isoDay(d), isoOf(cell), JSON.stringify(cell))
+    if (!Number.isNaN(d)) read++
   }
   assert.ok(read > 800, `${read} dates read`)
 })

@@ -193,8 +193,7 @@ function index(table: ScoredTable, summary: RunSummary) {
     text[i] = (cells ? cells.join('\u0001') : (state.ids[i] ?? '')).toLowerCase()
     if (!cells) continue
     for (let k = 0; k < columns.length; k++) {
-      const d = parseDate(cells[columns[k]] ?? '')
-      if (d !== undefined) dates[k][i] = d
+      dates[k][i] = parseDate(cells[columns[k]] ?? '')
     }
   }
   state.text = text
@@ -241,10 +240,10 @@ function select(q: Query): Uint32Array {
   const needle = q.search.trim().toLowerCase()
   const text = needle ? state.text : null
   const dates = q.dateColumn >= 0 ? state.dates[q.dateColumn] : undefined
-  // The inputs give YYYY-MM-DD or '' (then undefined: no bound).
-  const from = dates ? parseDate(q.dateFrom) : undefined
-  const to = dates ? parseDate(q.dateTo) : undefined
-  const dated = dates && (from !== undefined || to !== undefined)
+  // The inputs give YYYY-MM-DD, or '' for no bound: NaN, which no comparison below fails.
+  const from = dates ? parseDate(q.dateFrom) : NaN
+  const to = dates ? parseDate(q.dateTo) : NaN
+  const dated = dates && !(Number.isNaN(from) && Number.isNaN(to))
   const out = new Uint32Array(n)
   let m = 0
   for (let i = 0; i < n; i++) {
@@ -254,7 +253,7 @@ function select(q: Query): Uint32Array {
     if (text && !text[i].includes(needle)) continue
     if (dated) {
       const d = dates[i]
-      if (Number.isNaN(d) || (from !== undefined && d < from) || (to !== undefined && d > to)) continue
+      if (Number.isNaN(d) || d < from || d > to) continue
     }
     out[m++] = i
   }
