@@ -53,8 +53,7 @@ export function App() {
     if (reply.type === 'error') {
       const file = reply.failure.subject === 'bundle' ? (bundle?.name ?? bundleName ?? 'bundle') : (csv?.name ?? scored?.fileName ?? 'file')
       setProblem({ file, failure: reply.failure })
-      // A file that is not a table (the worker's `file_type`) did not replace the scored one.
-      if (reply.failure.subject === 'bundle' || (csv && reply.failure.code !== 'file_type')) setScored(null)
+      if (reply.failure.subject === 'bundle' || csv) setScored(null)
       return
     }
     if (reply.type !== 'score') return

@@ -81,8 +81,8 @@ function loadBundle(b: { name: string; bytes: ArrayBuffer }) {
 }
 
 /**
- * Refuses a chosen customer file that is not a table, before it replaces the current one (so
- * the results on screen stay usable): the core's check, the same `scoreCsv` makes first.
+ * Refuses a chosen customer file that is not a table before it replaces the loaded one: the
+ * core's check, the one `scoreCsv` makes first, here so that the page can say "not a table".
  */
 function checkTable(bytes: Uint8Array) {
   try {
