@@ -51,13 +51,20 @@ extern "C" {
 
 /// A serde value as plain JS objects (through `JSON.parse`, as the Node package does).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| js_error("internal", &format!("cannot convert a result to JS: {e}")))?;
+    json_to_js(serde_json::to_string(value))
+}
+
+/// The part of `to_js` that does not depend on the type, kept out of line: inlined, it was
+/// compiled once per result type (404 bytes each by twiggy), and the module has a size budget.
+#[inline(never)]
+fn json_to_js(text: serde_json::Result<String>) -> Result<JsValue, JsValue> {
+    let text =
+        text.map_err(|e| js_error("internal", &format!("cannot convert a result to JS: {e}")))?;
     JSON::parse(&text)
 }
 
 /// Bytes from a `Uint8Array` or an `ArrayBuffer`.
-fn bytes_of(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
+pub(crate) fn bytes_of(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
     if let Some(a) = value.dyn_ref::<Uint8Array>() {
         Ok(a.to_vec())
     } else if value.is_instance_of::<js_sys::ArrayBuffer>() {

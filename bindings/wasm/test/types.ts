@@ -3,7 +3,7 @@
 import { Model, type FeatureData, type PredictOptions, type ChurnlensError } from 'churnlens-wasm'
 import init, { initSync, Model as WebModel, Bundle as WebBundle, scoreCsv as webScore } from 'churnlens-wasm/web'
 import {
-  Bundle, ScoredTable, mapColumns, validate, qualityReport, scoreCsv, type ColumnMapping, type Validation,
+  Bundle, ScoredTable, mapColumns, validate, qualityReport, scoreCsv, checkText, parseDate, type ColumnMapping, type Validation,
   type QualityReport, type RunSummary, type Explanation, type RejectedRow, type ScoreOptions, type ScoreProgress,
   type Tier, type SchemaFeature,
 } from 'churnlens-wasm'
@@ -91,4 +91,14 @@ function intake(csv: Uint8Array, bundleBytes: Uint8Array): void {
   t.free()
 }
 
-export { browser, node, worker, intake }
+function reading(csv: Uint8Array, cell: string): number {
+  checkText(csv)
+  checkText(csv.buffer as ArrayBuffer)
+  // @ts-expect-error: text is not bytes
+  checkText(cell)
+  // @ts-expect-error: a cell is text
+  parseDate(20240131)
+  return parseDate(cell)
+}
+
+export { browser, node, worker, intake, reading }

@@ -4,8 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use churnlens_wasm::{
-    map_columns, score_csv, validate, Bundle, Bytes, FeatureData, Model, ModelBytes,
-    PredictOptions, ScoreOptionsArg,
+    check_text, map_columns, parse_date, score_csv, validate, Bundle, Bytes, FeatureData, Model,
+    ModelBytes, PredictOptions, ScoreOptionsArg,
 };
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -275,4 +275,49 @@ fn intake_errors_carry_codes() {
             .as_deref(),
         Some("Tenure (months)")
     );
+}
+
+#[wasm_bindgen_test]
+fn check_text_is_the_core_check_scorecsv_makes() {
+    assert!(check_text(bytes(DEMO_CSV)).is_ok());
+    assert!(check_text(bytes(b"\xFF\xFEi\0d\0")).is_ok());
+    for input in [
+        &b"\x89PNG\r\n\x1a\n"[..],
+        b"PK\x03\x04\x14\0\0\0",
+        b"id\0tenure\n",
+    ] {
+        let want = churn_core::records::check_text(input)
+            .unwrap_err()
+            .to_string();
+        let err = check_text(bytes(input)).unwrap_err();
+        assert_eq!(message(&err), want);
+        assert_eq!(code(err), "csv");
+    }
+    let err = check_text(JsValue::from_str("id,tenure").unchecked_into()).unwrap_err();
+    assert_eq!(code(err), "input");
+}
+
+#[wasm_bindgen_test]
+fn parse_date_gives_the_core_date_as_days_since_1970() {
+    assert_eq!(parse_date("2024-01-31"), 19753.0);
+    assert_eq!(parse_date("1970-01-01T00:00:00Z"), 0.0);
+    for s in [
+        "2024-01-31",
+        "20240131",
+        "01/31/2024",
+        "31/01/2024",
+        "31.01.2024",
+        "31-Jan-2024",
+        "Jan 31, 2024",
+        "31 January 2024",
+        "2024-02-30",
+        "0999-01-01",
+        "12",
+        "",
+    ] {
+        let core = churn_core::normalize::parse_date(s).map(|d| d.days_since_epoch() as f64);
+        let got = parse_date(s);
+        assert_eq!((!got.is_nan()).then_some(got), core, "{s}");
+    }
+    assert!(parse_date("2024-02-30").is_nan());
 }

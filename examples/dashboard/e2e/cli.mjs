@@ -73,3 +73,18 @@ export function cliMap(csv, { bundle = DEMO_BUNDLE } = {}) {
 export function inputRows(csv) {
   return Papa.parse(readFileSync(csv, 'utf8'), { header: false, skipEmptyLines: false }).data
 }
+
+/**
+ * A cell of the demo's Last Contact column as YYYY-MM-DD, else null: the test's own reading of
+ * the column's two formats (ISO, or a/b/yyyy month first unless a > 12), not the core's.
+ */
+export function isoOf(cell) {
+  const t = (cell ?? '').trim()
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t)
+  if (m) return `${m[1]}-${m[2]}-${m[3]}`
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t)
+  if (!m) return null
+  let [a, b] = [Number(m[1]), Number(m[2])]
+  if (a > 12) [a, b] = [b, a]
+  return `${m[3]}-${String(a).padStart(2, '0')}-${String(b).padStart(2, '0')}`
+}

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import readXlsxFile from 'read-excel-file/node'
 import { haveChromium, launch } from './browser.mjs'
-import { DEMO_BUNDLE, DEMO_CSV, cliError, cliMap, cliScore, inputRows, parseCsv } from './cli.mjs'
+import { DEMO_BUNDLE, DEMO_CSV, cliError, cliMap, cliScore, inputRows, isoOf, parseCsv } from './cli.mjs'
 import { serve } from './serve.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -413,8 +413,30 @@ describe('bad and empty files', () => {
     const page = await newPage()
     await page.setInputFiles(csvInput, { name: 'holiday.png', mimeType: 'image/png', buffer: png })
     const alert = page.locator('[role=alert]')
-    await alert.waitFor()
+    await alert.waitFor({ timeout: 60_000 })
+    assert.equal(await alert.getAttribute('data-code'), 'file_type')
     assert.match(await alert.textContent(), /“holiday\.png” is not a customer table.*PNG image/)
+    // The message is the core's (the wasm package's checkText, as scoreCsv checks first).
+    const { checkText } = await import('../../../bindings/wasm/node.js')
+    const shown = await shownMessage(page)
+    assert.throws(() => checkText(png), (err) => err.code === 'csv' && err.message === shown)
+    await page.context().close()
+  })
+
+  test('a model bundle chosen as the customer table', async () => {
+    const page = await newPage()
+    // The bundle is text, so it passes checkText; scoring it fails and the core's Bundle.load
+    // reads it, so the page names it instead of showing the mapping error the CLI gives.
+    await page.setInputFiles(csvInput, { name: 'telco_bundle.json', mimeType: 'application/json', buffer: readFileSync(DEMO_BUNDLE) })
+    const alert = page.locator('[role=alert]')
+    await alert.waitFor({ timeout: 60_000 })
+    assert.equal(await alert.getAttribute('data-code'), 'file_type')
+    assert.match(await alert.textContent(), /“telco_bundle\.json” is not a customer table.*model bundle.*choose it as the bundle/)
+    // The page still scores a table afterwards.
+    await page.click('[role=alert] button')
+    await loadDemo(page)
+    assert.equal(await page.textContent('[data-testid=rows-scored]'), fmt(cli.summary.rows_scored))
+    assert.deepEqual(page.errors, [])
     await page.context().close()
   })
 
@@ -505,15 +527,3 @@ describe('layout', () => {
     })
   }
 })
-
-/** A Last Contact cell as YYYY-MM-DD: ISO, or a/b/yyyy month first unless a > 12. */
-function isoOf(cell) {
-  const t = (cell ?? '').trim()
-  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t)
-  if (m) return `${m[1]}-${m[2]}-${m[3]}`
-  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t)
-  if (!m) return null
-  let [a, b] = [Number(m[1]), Number(m[2])]
-  if (a > 12) [a, b] = [b, a]
-  return `${m[3]}-${String(a).padStart(2, '0')}-${String(b).padStart(2, '0')}`
-}

@@ -8,7 +8,6 @@ import { Loader, type Picked } from './loader'
 import { Overview } from './overview'
 import { initialQuery } from './query'
 import type { ProgressMessage } from './protocol'
-import { notATable } from './sniff'
 import type { Detail, Failure, ListPage, Overrides, Query, Scored } from './types'
 
 export const DEMO_CSV = 'demo/customers_export.csv'
@@ -43,16 +42,6 @@ export function App() {
   }, [client])
 
   async function run(csv: Picked | null, bundle: Picked | null, nextOverrides: Overrides) {
-    if (csv) {
-      const what = notATable(new Uint8Array(csv.bytes, 0, Math.min(csv.bytes.byteLength, 4096)))
-      if (what) {
-        setProblem({
-          file: csv.name,
-          failure: { subject: 'csv', code: 'file_type', message: `it looks like ${what}, not a CSV table` },
-        })
-        return
-      }
-    }
     setProblem(null)
     setBusy(csv ? `Scoring ${csv.name}` : 'Scoring again with the new mapping')
     setProgress(csv ? { type: 'progress', rowsRead: 0, bytesRead: 0, totalBytes: csv.bytes.byteLength } : null)

@@ -1,9 +1,16 @@
 import { useState } from 'preact/hooks'
-import { looksLikeModel } from './sniff'
 
 export interface Picked {
   name: string
   bytes: ArrayBuffer
+}
+
+/**
+ * Whether a dropped file's name is a model's (JSON, UBJSON or LightGBM text), to tell the
+ * bundle from the customer table when two files are dropped together.
+ */
+function looksLikeModel(name: string): boolean {
+  return /\.(json|ubj|txt\.model|model)$/i.test(name)
 }
 
 async function pick(file: File): Promise<Picked> {

@@ -3,8 +3,7 @@
 // kept in wasm memory, and answers the page's requests (a page of the filtered, sorted list,
 // one customer's detail, exports). Filtering and sorting 100k rows happen here, off the main
 // thread, so the page stays responsive whatever the file size.
-import init, { Bundle, scoreCsv, type ScoredTable } from 'churnlens-wasm/web'
-import { dayOfIso, isoDay, parseDate } from './dates'
+import init, { Bundle, checkText, parseDate, scoreCsv, type ScoredTable } from 'churnlens-wasm/web'
 import type { Envelope, Request, Reply } from './protocol'
 import type { DateColumn, Detail, Failure, Histogram, ListRow, Query, RejectedRow, RunSummary, Scored } from './types'
 
@@ -81,9 +80,37 @@ function loadBundle(b: { name: string; bytes: ArrayBuffer }) {
   state.bundle = { name: b.name, handle }
 }
 
+/**
+ * Refuses a chosen customer file that is not a table before it replaces the loaded one: the
+ * core's check, the one `scoreCsv` makes first, here so that the page can say "not a table".
+ */
+function checkTable(bytes: Uint8Array) {
+  try {
+    checkText(bytes)
+  } catch (err) {
+    const failure = fail('csv', err)
+    throw new Refused(failure.code === 'csv' ? { ...failure, code: 'file_type' } : failure)
+  }
+}
+
+/** Whether the core reads `bytes` as a model bundle (or a bare model). */
+function isBundle(bytes: Uint8Array): boolean {
+  try {
+    Bundle.load(bytes).free()
+    return true
+  } catch {
+    return false
+  }
+}
+
 function score(req: Extract<Request, { type: 'score' }>): Scored {
   if (req.bundle) loadBundle(req.bundle)
-  if (req.csv) state.csv = { name: req.csv.name, bytes: new Uint8Array(req.csv.bytes) }
+  const previous = state.csv
+  if (req.csv) {
+    const bytes = new Uint8Array(req.csv.bytes)
+    checkTable(bytes)
+    state.csv = { name: req.csv.name, bytes }
+  }
   const { csv, bundle } = state
   if (!csv) throw new Refused({ subject: 'csv', code: 'input', message: 'no customer file loaded' })
   if (!bundle) throw new Refused({ subject: 'bundle', code: 'input', message: 'no model bundle loaded' })
@@ -109,7 +136,15 @@ function score(req: Extract<Request, { type: 'score' }>): Scored {
       },
     })
   } catch (err) {
-    throw new Refused(fail('csv', err))
+    const failure = fail('csv', err)
+    // A bundle dropped alone, or into the customer file's slot, is text but not a table; the
+    // core's loader recognises it (tried only after a failure: loading costs a copy of the file).
+    if (req.csv && failure.code !== 'crashed' && failure.code !== 'internal' && isBundle(csv.bytes)) {
+      state.csv = previous
+      const message = 'it is a model bundle (or a model file): choose it as the bundle, not as the customer table'
+      throw new Refused({ subject: 'csv', code: 'file_type', message })
+    }
+    throw new Refused(failure)
   }
   state.table?.free()
   state.table = table
@@ -142,7 +177,7 @@ function score(req: Extract<Request, { type: 'score' }>): Scored {
 
 /**
  * One pass over the kept cells: the search text of each row, and the date columns (the core's
- * quality report calls them `date`) read into day numbers.
+ * quality report calls them `date`) read into day numbers by the core's `parseDate`.
  */
 function index(table: ScoredTable, summary: RunSummary) {
   const columns = summary.quality.column_quality
@@ -158,8 +193,7 @@ function index(table: ScoredTable, summary: RunSummary) {
     text[i] = (cells ? cells.join('\u0001') : (state.ids[i] ?? '')).toLowerCase()
     if (!cells) continue
     for (let k = 0; k < columns.length; k++) {
-      const d = parseDate(cells[columns[k]] ?? '')
-      if (d !== null) dates[k][i] = d
+      dates[k][i] = parseDate(cells[columns[k]] ?? '')
     }
   }
   state.text = text
@@ -178,6 +212,11 @@ function index(table: ScoredTable, summary: RunSummary) {
       state.dates.push(dates[k])
     }
   })
+}
+
+/** Days since 1970-01-01 (the core's day numbers, see parseDate) as YYYY-MM-DD. */
+function isoDay(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10)
 }
 
 function histogram(tiers: number): Histogram {
@@ -201,9 +240,10 @@ function select(q: Query): Uint32Array {
   const needle = q.search.trim().toLowerCase()
   const text = needle ? state.text : null
   const dates = q.dateColumn >= 0 ? state.dates[q.dateColumn] : undefined
-  const from = dates ? dayOfIso(q.dateFrom) : null
-  const to = dates ? dayOfIso(q.dateTo) : null
-  const dated = dates && (from !== null || to !== null)
+  // The inputs give YYYY-MM-DD, or '' for no bound: NaN, which no comparison below fails.
+  const from = dates ? parseDate(q.dateFrom) : NaN
+  const to = dates ? parseDate(q.dateTo) : NaN
+  const dated = dates && !(Number.isNaN(from) && Number.isNaN(to))
   const out = new Uint32Array(n)
   let m = 0
   for (let i = 0; i < n; i++) {
@@ -213,7 +253,7 @@ function select(q: Query): Uint32Array {
     if (text && !text[i].includes(needle)) continue
     if (dated) {
       const d = dates[i]
-      if (Number.isNaN(d) || (from !== null && d < from) || (to !== null && d > to)) continue
+      if (Number.isNaN(d) || d < from || d > to) continue
     }
     out[m++] = i
   }
