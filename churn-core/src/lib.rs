@@ -52,6 +52,9 @@ pub use ndarray;
 pub use intake::{mapping, normalize, schema, table, validate, vocabulary};
 pub use report::{quality, risk};
 pub use run::{export, pipeline, records, scored};
+
+pub use run::options::{Delimiter, ReasonCount, Threads};
+pub use run::read::Encoding;
 #[cfg(feature = "sqlite")]
 pub use store::outcomes;
 
