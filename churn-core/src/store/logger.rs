@@ -58,7 +58,8 @@ pub struct LoggedRun {
 /// let mut db = churn_core::outcomes::OutcomeStore::open_in_memory()?;
 /// let p = Pipeline::new(&bundle, Default::default())?;
 /// let mut logger = RunLogger::begin(&mut db, &bundle, p.tiers(), "inline")?;
-/// let s = p.score_with(&b"customerID,tenure\nA,2\n,3\n"[..], Default::default(),
+/// let csv = b"customerID,tenure,Contract,MonthlyCharges\nA,2,One year,30\n,3,One year,30\n";
+/// let s = p.score_with(&csv[..], Default::default(),
 ///     &mut |c| { logger.log(c)?; Ok(Flow::Continue) })?;
 /// let log = logger.finish(&s)?;
 /// assert_eq!((log.run_id, log.logged, log.without_id), (1, 1, 1));
@@ -139,7 +140,8 @@ impl Pipeline<'_> {
     /// ```
     /// # let bundle = churn_core::Bundle::load("../examples/demo/telco_bundle.json")?;
     /// let p = churn_core::Pipeline::new(&bundle, Default::default())?;
-    /// let (s, log) = p.score_logged(&b"tenure\n3\n"[..], Default::default(), None, "-",
+    /// let csv = b"tenure,Contract,MonthlyCharges\n3,One year,30\n";
+    /// let (s, log) = p.score_logged(&csv[..], Default::default(), None, "-",
     ///     &mut |_| Ok(churn_core::pipeline::Flow::Continue))?;
     /// assert_eq!((s.rows_scored, log), (1, None));
     /// # Ok::<(), churn_core::Error>(())
