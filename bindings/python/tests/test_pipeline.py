@@ -262,10 +262,10 @@ def test_binary_inputs_are_refused_as_in_node(bundle, tmp_path):
     for data, why in cases:
         path = tmp_path / "upload.bin"
         path.write_bytes(data)
-        for source in (data, path, io.BytesIO(data)):
+        for source in (lambda: data, lambda: path, lambda: io.BytesIO(data)):
             for run in (cl.score_csv, cl.report_csv):
                 with pytest.raises(cl.CsvError) as e:
-                    run(source, bundle)
+                    run(source(), bundle)
                 assert e.value.kind == "csv"
                 assert "not delimited text" in str(e.value) and why in str(e.value)
     # Nothing is logged for a refused file but the run's start (as the CLI).
