@@ -62,6 +62,9 @@ pub mod risk {
     pub use crate::report::risk::*;
 }
 pub use run::{export, pipeline, records, scored};
+
+pub use run::options::{Delimiter, ReasonCount, Threads};
+pub use run::read::Encoding;
 #[cfg(feature = "sqlite")]
 pub use store::outcomes;
 

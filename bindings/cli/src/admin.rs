@@ -5,12 +5,12 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use churn_core::bundle::{BundleMetadata, ReferenceProfile, ReferenceSample, RiskTiers, Tier};
+use churn_core::bundle::{BundleMetadata, ReferenceProfile, ReferenceSample, RiskTiers};
 use churn_core::ndarray::Array2;
 use churn_core::normalize::parse_label;
 use churn_core::outcomes::{now_utc, today_utc, OutcomeStore};
 use churn_core::pipeline::{ChunkReader, ReadOptions};
-use churn_core::risk::{default_tiers, tiers_of};
+use churn_core::risk::tiers_of;
 use churn_core::{
     map_columns, validate, Bundle, FeatureSpec, Model, Schema, ValidateOptions, ValueKind,
 };
@@ -64,8 +64,8 @@ pub struct BuildArgs {
     pub description: String,
 
     /// Lower bounds of the medium and high tiers.
-    #[arg(long, value_delimiter = ',', default_values_t = [0.25, 0.5], value_name = "MEDIUM,HIGH")]
-    pub tiers: Vec<f64>,
+    #[arg(long, default_value = "0.25,0.5", value_name = "MEDIUM,HIGH")]
+    pub tiers: RiskTiers,
 
     /// Labelled rows kept for the quality report's estimated-AUC check.
     #[arg(long, default_value_t = 500, value_name = "N")]
@@ -428,33 +428,8 @@ fn build(args: BuildArgs, out: Output) -> CliResult {
         churn_core::quality::auc(&p.column(0).to_vec(), &y)
     };
 
-    // Tiers.
-    let [medium, high] = args.tiers[..] else {
-        return Err(Failure::new(
-            2,
-            "--tiers takes two bounds: MEDIUM,HIGH (e.g. 0.25,0.5)",
-        ));
-    };
-    let mut tiers = default_tiers();
-    tiers.tiers[1].min_probability = medium;
-    tiers.tiers[2].min_probability = high;
-    if !(0.0 < medium && medium < high && high < 1.0) {
-        return Err(Failure::new(
-            2,
-            format!("--tiers {medium},{high}: need 0 < MEDIUM < HIGH < 1"),
-        ));
-    }
     bundle
-        .set_tiers(RiskTiers {
-            tiers: tiers
-                .tiers
-                .into_iter()
-                .map(|t| Tier {
-                    name: t.name,
-                    min_probability: t.min_probability,
-                })
-                .collect(),
-        })
+        .set_tiers(args.tiers.clone())
         .map_err(|e| Failure::core("bundle", e))?;
 
     let mut metrics = std::collections::BTreeMap::new();

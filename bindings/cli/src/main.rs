@@ -10,6 +10,8 @@ mod run;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use churn_core::pipeline::Encoding;
+use churn_core::{Delimiter, Threads};
 use clap::{Args, Parser, Subcommand};
 
 const EXIT_CODES: &str = "\
@@ -37,9 +39,9 @@ struct Cli {
     #[arg(long, short, global = true)]
     quiet: bool,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads: 1..=1024, or 0 / auto for one per core (the default).
     #[arg(long, global = true, value_name = "N")]
-    threads: Option<usize>,
+    threads: Option<Threads>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -84,11 +86,11 @@ pub struct Source {
 
     /// Field delimiter: `,` `;` `tab` `|` (default: sniffed).
     #[arg(long, value_name = "CHAR")]
-    pub delimiter: Option<String>,
+    pub delimiter: Option<Delimiter>,
 
     /// Text encoding: auto, utf-8, utf-16, windows-1252 (latin1).
     #[arg(long, default_value = "auto", value_name = "NAME")]
-    pub encoding: String,
+    pub encoding: Encoding,
 
     /// As-of date for date-derived features (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
@@ -116,6 +118,9 @@ pub const DEMO_INPUT: &str = "examples/data/telco.csv";
 pub struct Failure {
     pub code: u8,
     pub message: String,
+    /// The core error's kind (`csv`, `input`, ...), the `code` of the Node and WASM errors and
+    /// the `kind` of the Python ones, when the failure is the core's.
+    pub kind: Option<&'static str>,
 }
 
 impl Failure {
@@ -123,6 +128,7 @@ impl Failure {
         Failure {
             code,
             message: message.into(),
+            kind: None,
         }
     }
 
@@ -139,7 +145,11 @@ impl Failure {
             churn_core::Error::Io { .. } => e.to_string(),
             _ => format!("{what}: {e}"),
         };
-        Failure { code, message }
+        Failure {
+            code,
+            message,
+            kind: Some(e.kind()),
+        }
     }
 
     /// A core error about a user-supplied data file (overrides, outcomes): unreadable is 1,
@@ -190,11 +200,7 @@ fn main() -> ExitCode {
         json: cli.json,
         quiet: cli.quiet,
     };
-    if let Some(n) = cli.threads {
-        if n == 0 {
-            eprintln!("error: --threads must be at least 1");
-            return ExitCode::from(2);
-        }
+    if let Some(n) = cli.threads.and_then(Threads::count) {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
@@ -217,7 +223,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             if out.json {
-                let v = serde_json::json!({"error": f.message, "exit_code": f.code});
+                let mut v = serde_json::json!({"error": f.message, "exit_code": f.code});
+                if let Some(kind) = f.kind {
+                    v["kind"] = kind.into();
+                }
                 println!("{v}");
             }
             eprintln!("error: {}", f.message);

@@ -5,10 +5,11 @@ use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use churn_core::normalize::{parse_date, NormalizeOptions};
-use churn_core::outcomes::{now_utc, LogCounts, OutcomeStore};
-use churn_core::pipeline::{Encoding, Flow, Pipeline, PipelineOptions, RunSummary, Sinks};
+use churn_core::outcomes::OutcomeStore;
+use churn_core::pipeline::{Flow, Pipeline, PipelineOptions, RunSummary, Sinks};
 use churn_core::risk::Explanation;
-use churn_core::{Bundle, Overrides};
+use churn_core::store::LoggedRun;
+use churn_core::{Bundle, Overrides, ReasonCount};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -39,9 +40,9 @@ pub struct ScoreArgs {
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
 
-    /// Reasons per customer in each direction (raising, lowering risk).
-    #[arg(long, default_value_t = 3, value_name = "K")]
-    pub reasons: usize,
+    /// Reasons per customer in each direction (raising, lowering risk): a count, or `all`.
+    #[arg(long, default_value = "3", value_name = "K")]
+    pub reasons: ReasonCount,
 
     /// Riskiest customers to print.
     #[arg(long, default_value_t = 10, value_name = "N")]
@@ -175,34 +176,7 @@ pub fn load_bundle(path: Option<&Path>) -> CliResult<(Bundle, String)> {
     Ok((b, name))
 }
 
-fn parse_delimiter(d: &str) -> CliResult<u8> {
-    match d {
-        "," | "comma" => Ok(b','),
-        ";" | "semicolon" => Ok(b';'),
-        "\t" | "\\t" | "tab" => Ok(b'\t'),
-        "|" | "pipe" => Ok(b'|'),
-        other => Err(Failure::new(
-            2,
-            format!("--delimiter {other:?}: use one of , ; tab |"),
-        )),
-    }
-}
-
 fn options(source: &Source, top_k: usize) -> CliResult<PipelineOptions> {
-    let encoding = Encoding::parse(&source.encoding).ok_or_else(|| {
-        Failure::new(
-            2,
-            format!(
-                "--encoding {:?}: use auto, utf-8, utf-16 or windows-1252",
-                source.encoding
-            ),
-        )
-    })?;
-    let delimiter = source
-        .delimiter
-        .as_deref()
-        .map(parse_delimiter)
-        .transpose()?;
     let as_of = match &source.as_of {
         Some(d) => Some(
             parse_date(d).ok_or_else(|| Failure::new(2, format!("--as-of {d:?} is not a date")))?,
@@ -221,8 +195,8 @@ fn options(source: &Source, top_k: usize) -> CliResult<PipelineOptions> {
     };
     Ok(PipelineOptions {
         chunk_rows: source.chunk_rows,
-        delimiter,
-        encoding,
+        delimiter: source.delimiter.map(u8::from),
+        encoding: source.encoding,
         overrides,
         top_k,
         normalize: NormalizeOptions { as_of },
@@ -275,21 +249,13 @@ struct OutputFiles {
 }
 
 #[derive(Serialize)]
-struct LogInfo {
-    database: String,
-    run_id: i64,
-    logged: u64,
-    without_id: u64,
-}
-
-#[derive(Serialize)]
 struct ScoreOutput<'a> {
     input: &'a str,
     bundle: &'a str,
     summary: &'a RunSummary,
     riskiest: &'a [Riskiest],
     outputs: OutputFiles,
-    log: Option<LogInfo>,
+    log: Option<LoggedRun>,
 }
 
 fn keep_top(top: &mut Vec<Riskiest>, n: usize) {
@@ -306,7 +272,7 @@ pub fn score(args: ScoreArgs, out: Output) -> CliResult {
     let (bundle, bundle_name) = load_bundle(args.source.bundle.as_deref())?;
     let opts = PipelineOptions {
         file_duplicates: !args.no_file_duplicates,
-        ..options(&args.source, args.reasons)?
+        ..options(&args.source, args.reasons.get())?
     };
     let pipeline = Pipeline::new(&bundle, opts).map_err(|e| Failure::core(&input.what(), e))?;
     let (reader, size) = input.open()?;
@@ -335,17 +301,14 @@ pub fn score(args: ScoreArgs, out: Output) -> CliResult {
         if let Some(dir) = args.db.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Failure::io("create directory", dir, e))?;
         }
-        let mut s = OutcomeStore::open(&args.db)
-            .map_err(|e| Failure::core(&format!("database {db_name}"), e))?;
-        let run = s
-            .begin_run(&bundle, pipeline.tiers(), &input.name, &now_utc())
-            .map_err(|e| Failure::core(&format!("database {db_name}"), e))?;
-        Some((s, run))
+        Some(
+            OutcomeStore::open(&args.db)
+                .map_err(|e| Failure::core(&format!("database {db_name}"), e))?,
+        )
     };
 
     let pb = progress(out, size);
     let mut top: Vec<Riskiest> = Vec::new();
-    let mut logged = LogCounts::default();
     let mut rows_done = 0u64;
     let tier_names: Vec<String> = pipeline
         .tiers()
@@ -354,13 +317,15 @@ pub fn score(args: ScoreArgs, out: Output) -> CliResult {
         .map(|t| t.name.clone())
         .collect();
     let n_top = args.top;
-    let result = pipeline.score_with(
+    let result = pipeline.score_logged(
         reader,
         Sinks {
             scored_csv: Some(&mut csv_w),
             scored_jsonl: Some(&mut jsonl_w),
             rejects_csv: Some(&mut rejects_w),
         },
+        store.as_mut(),
+        &input.name,
         &mut |chunk| {
             rows_done += chunk.rows_read as u64;
             if let Some(pb) = &pb {
@@ -393,18 +358,13 @@ pub fn score(args: ScoreArgs, out: Output) -> CliResult {
                 }
                 keep_top(&mut top, n_top);
             }
-            if let Some((s, run)) = store.as_mut() {
-                let c = s.log_chunk(run, chunk)?;
-                logged.logged += c.logged;
-                logged.without_id += c.without_id;
-            }
             Ok(Flow::Continue)
         },
     );
     if let Some(pb) = &pb {
         pb.finish_and_clear();
     }
-    let summary = result.map_err(|e| match e {
+    let (summary, log) = result.map_err(|e| match e {
         churn_core::Error::Database { .. } => Failure::core(&format!("database {db_name}"), e),
         churn_core::Error::Write { .. } => Failure::core("output", e),
         _ => Failure::core(&input.what(), e),
@@ -416,19 +376,6 @@ pub fn score(args: ScoreArgs, out: Output) -> CliResult {
     ] {
         w.flush().map_err(|e| Failure::io("write", p, e))?;
     }
-    let log = match store.as_mut() {
-        Some((s, run)) => {
-            s.finish_run(run, &summary, &now_utc())
-                .map_err(|e| Failure::core(&format!("database {db_name}"), e))?;
-            Some(LogInfo {
-                database: db_name.clone(),
-                run_id: run.run_id,
-                logged: logged.logged,
-                without_id: logged.without_id,
-            })
-        }
-        None => None,
-    };
     let outputs = OutputFiles {
         scored_csv: csv_path.display().to_string(),
         scored_jsonl: jsonl_path.display().to_string(),

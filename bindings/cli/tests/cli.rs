@@ -752,3 +752,141 @@ fn help_documents_exit_codes() {
         .stdout(predicate::str::contains("6  quality gate failed"));
     churnlens(&dir).arg("frobnicate").assert().code(2);
 }
+
+/// Files that are not delimited text (an xlsx workbook, a PNG, binary noise) are refused with
+/// the core's `csv` error for every data command, as the Node and WASM packages refuse them
+/// (`err.code === 'csv'`): exit 3, and `kind` in the JSON error.
+#[test]
+fn binary_inputs_are_refused_as_the_other_runtimes_refuse_them() {
+    let dir = TempDir::new().expect("tempdir");
+    let noise: Vec<u8> = (0u32..4096)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let files: [(&str, Vec<u8>, &str); 3] = [
+        (
+            "book.xlsx",
+            b"PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0".to_vec(),
+            "zip archive",
+        ),
+        (
+            "photo.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10".to_vec(),
+            "PNG image",
+        ),
+        ("noise.bin", noise, "NUL byte"),
+    ];
+    for (name, bytes, why) in files {
+        std::fs::write(dir.path().join(name), bytes).expect("write");
+        for args in [
+            vec!["--json", "score", "--no-log", name],
+            vec!["--json", "report", name],
+            vec!["--json", "map", name],
+            vec!["--json", "explain", "--row", "1", name],
+        ] {
+            let out = churnlens(&dir).args(&args).assert().code(3);
+            let v = json_of(&out.get_output().stdout);
+            assert_eq!(v["kind"], "csv", "{args:?}: {v}");
+            assert_eq!(v["exit_code"], 3);
+            let msg = v["error"].as_str().expect("message");
+            assert!(
+                msg.contains(&format!("input {name}")) && msg.contains("not delimited text"),
+                "{msg}"
+            );
+            assert!(msg.contains(why), "{args:?}: {msg}");
+        }
+    }
+    // As text, on stderr.
+    churnlens(&dir)
+        .args(["score", "--no-log", "photo.png"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "error: input photo.png: invalid CSV at line 0: the input is not delimited text: \
+             it is a PNG image",
+        ));
+    // A stray NUL inside ordinary text is data (that row is rejected), not a binary file.
+    std::fs::write(
+        dir.path().join("nul.csv"),
+        "customerID,tenure,Contract,MonthlyCharges\nA,2,One year,30\nB,\0,One year,30\n",
+    )
+    .expect("write");
+    let out = churnlens(&dir)
+        .args(["--json", "score", "--no-log", "nul.csv"])
+        .assert()
+        .success();
+    let v = json_of(&out.get_output().stdout);
+    assert_eq!(
+        (&v["summary"]["rows_scored"], &v["summary"]["rows_rejected"]),
+        (&Value::from(1), &Value::from(1))
+    );
+}
+
+/// Options are parsed by the core's parsers (`churn_core::run::options`): the same spellings
+/// and error texts as the Python, Node and WASM packages; a bad value is exit 2.
+#[test]
+fn options_use_the_core_parsers() {
+    let dir = TempDir::new().expect("tempdir");
+    for (args, text) in [
+        (
+            vec!["score", "--no-log", "--delimiter", "colon"],
+            "delimiter \"colon\" is not one of , ; tab |",
+        ),
+        (
+            vec!["score", "--no-log", "--encoding", "ebcdic"],
+            "encoding \"ebcdic\" is not one of auto, utf-8, utf-16, windows-1252",
+        ),
+        (
+            vec!["--threads", "5000", "score", "--no-log"],
+            "threads must be 0 or auto (one per core) or 1..=1024, got \"5000\"",
+        ),
+        (
+            vec!["score", "--no-log", "--reasons", "some"],
+            "reasons must be a count (0 or more) or all, got \"some\"",
+        ),
+        (
+            vec![
+                "bundle", "build", "--model", "m.json", "--tiers", "0.5,0.25",
+            ],
+            "tiers \"0.5,0.25\": need two bounds MEDIUM,HIGH with 0 < MEDIUM < HIGH < 1",
+        ),
+    ] {
+        churnlens(&dir)
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(text));
+    }
+    // Accepted spellings: a tab by name, latin1, `auto` threads, every reason.
+    let out = churnlens(&dir)
+        .args([
+            "--json",
+            "--threads",
+            "auto",
+            "score",
+            "--no-log",
+            "--top",
+            "1",
+        ])
+        .args([
+            "--delimiter",
+            "comma",
+            "--encoding",
+            "UTF8",
+            "--reasons",
+            "all",
+        ])
+        .assert()
+        .success();
+    let v = json_of(&out.get_output().stdout);
+    assert_eq!(v["summary"]["rows_scored"], 7043);
+    assert_eq!(v["summary"]["delimiter"], ",");
+    // `all` lists every feature that moves the riskiest customer's score, more than the 3
+    // of the default.
+    let raises = v["riskiest"][0]["explanation"]["raises"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let lowers = v["riskiest"][0]["explanation"]["lowers"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(raises + lowers > 6, "{raises} + {lowers}");
+}

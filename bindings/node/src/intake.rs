@@ -358,7 +358,6 @@ fn score(
     options: &HostOptions,
     progress: &mut dyn FnMut(&Progress) -> Flow,
 ) -> churn_core::Result<churn_core::ScoredTable> {
-    records::check_text(csv)?;
     let pipeline = Pipeline::new(bundle, options.pipeline_options()?)?;
     let collect = CollectOptions {
         cells: options.cells.unwrap_or(false),

@@ -35,10 +35,6 @@ use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyType};
 mod intake;
 mod pipeline;
 
-/// The largest `n_threads` accepted: a typo such as `n_threads=10000` should not start ten
-/// thousand threads.
-pub(crate) const MAX_THREADS: usize = 1024;
-
 /// What went wrong inside a guarded call.
 pub(crate) enum Failure {
     Core(Error),
@@ -256,15 +252,13 @@ impl PyModel {
         py: Python<'_>,
         n_threads: Option<i64>,
     ) -> PyResult<Option<Arc<rayon::ThreadPool>>> {
-        let n = match n_threads {
-            None | Some(0) => return Ok(None),
-            Some(n) if n < 0 || n as u64 > MAX_THREADS as u64 => {
-                return Err(input_error(
-                    py,
-                    format!("n_threads must be None, 0 (all cores) or 1..={MAX_THREADS}, got {n}"),
-                ))
-            }
-            Some(n) => n as usize,
+        let Some(n) = n_threads
+            .map(churn_core::Threads::try_from)
+            .transpose()
+            .map_err(|e| pipeline::argument_error(py, "n_threads", e))?
+            .and_then(churn_core::Threads::count)
+        else {
+            return Ok(None);
         };
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = pools.get(&n) {

@@ -17,11 +17,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use churn_core::normalize::{parse_date, parse_label, NormalizeOptions};
-use churn_core::outcomes::{now_utc, today_utc, OutcomeStore, Performance};
+use churn_core::outcomes::{today_utc, OutcomeStore, Performance};
 use churn_core::pipeline::{Encoding, Flow, Pipeline, PipelineOptions, RunSummary, Sinks};
 use churn_core::risk::{tier_index, tiers_of, Explainer, Explanation, Reason};
 use churn_core::scored::{CollectOptions, ScoredTable};
+use churn_core::store::LoggedRun;
 use churn_core::{Bundle, Error};
+use churn_core::{Delimiter, Threads};
 use numpy::prelude::*;
 use numpy::{PyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyTypeError;
@@ -31,7 +33,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::intake::{to_py, PyBundle, PyMapping, PyOverrides, PyQualityReport};
-use crate::{failure_to_py, guarded, input_error, make_error, Failure, MAX_THREADS};
+use crate::{failure_to_py, guarded, input_error, make_error, Failure};
 
 /// Bytes asked of a Python file object per call (one GIL round trip per MiB).
 const READ_BLOCK: usize = 1 << 20;
@@ -250,15 +252,16 @@ fn on_pool<T: Send>(
     }
 }
 
+/// The core's error about a Python argument, named as the caller wrote it.
+pub(crate) fn argument_error(py: Python<'_>, name: &str, e: Error) -> PyErr {
+    make_error(py, "InputError", e.kind(), format!("{name}: {e}"), &[])
+}
+
 fn check_threads(py: Python<'_>, n: Option<i64>) -> PyResult<Option<usize>> {
-    match n {
-        None => Ok(None),
-        Some(n) if (0..=MAX_THREADS as i64).contains(&n) => Ok(Some(n as usize)),
-        Some(n) => Err(input_error(
-            py,
-            format!("n_threads must be None, 0 (all cores) or 1..={MAX_THREADS}, got {n}"),
-        )),
-    }
+    n.map(Threads::try_from)
+        .transpose()
+        .map(|t| t.and_then(Threads::count))
+        .map_err(|e| argument_error(py, "n_threads", e))
 }
 
 /// The options a Python call asks for, checked.
@@ -276,25 +279,14 @@ fn options(
     if chunk_rows == 0 {
         return Err(input_error(py, "chunk_rows must be at least 1"));
     }
-    let encoding = Encoding::parse(encoding).ok_or_else(|| {
-        input_error(
-            py,
-            format!("encoding must be auto, utf-8, utf-16 or windows-1252, got {encoding:?}"),
-        )
-    })?;
-    let delimiter = match delimiter {
-        None => None,
-        Some("," | "comma") => Some(b','),
-        Some(";" | "semicolon") => Some(b';'),
-        Some("\t" | "tab") => Some(b'\t'),
-        Some("|" | "pipe") => Some(b'|'),
-        Some(other) => {
-            return Err(input_error(
-                py,
-                format!("delimiter must be one of , ; tab |, got {other:?}"),
-            ))
-        }
-    };
+    let encoding: Encoding = encoding
+        .parse()
+        .map_err(|e| argument_error(py, "encoding", e))?;
+    let delimiter = delimiter
+        .map(str::parse::<Delimiter>)
+        .transpose()
+        .map_err(|e| argument_error(py, "delimiter", e))?
+        .map(u8::from);
     let as_of = match as_of {
         None => None,
         Some(text) => Some(parse_date(text).ok_or_else(|| {
@@ -346,28 +338,19 @@ fn run_error(py: Python<'_>, slot: &ErrorSlot, failure: Failure) -> PyErr {
 // ------------------------------------------------------------------------------------------
 // RunSummary
 
-/// Where a run's predictions were logged.
-#[derive(Clone, Debug, Serialize)]
-struct LogInfo {
-    database: String,
-    run_id: i64,
-    logged: u64,
-    without_id: u64,
-}
-
 /// What a run learned: counts, the column mapping, the data-quality report, tier counts, the
 /// AUC against the input's own labels, timings.
 #[pyclass(name = "RunSummary", module = "churnlens", frozen)]
 pub(crate) struct PyRunSummary {
     inner: RunSummary,
-    log: Option<LogInfo>,
+    log: Option<LoggedRun>,
 }
 
 #[derive(Serialize)]
 struct SummaryDict<'a> {
     #[serde(flatten)]
     summary: &'a RunSummary,
-    log: &'a Option<LogInfo>,
+    log: &'a Option<LoggedRun>,
 }
 
 #[pymethods]
@@ -673,27 +656,18 @@ fn _run_csv(
                     Some(m) => Some(lock_store(m)?),
                     None => None,
                 };
-                let mut log = match guard.as_deref_mut() {
-                    Some(Some(db)) if score => {
-                        let run =
-                            db.begin_run(bundle, pipeline.tiers(), &source_name, &now_utc())?;
-                        Some((db, run))
-                    }
+                let db = match guard.as_deref_mut() {
+                    Some(Some(db)) if score => Some(db),
                     Some(None) => return Err(closed_store(store_name)),
                     _ => None,
                 };
-                let (mut logged, mut without_id, mut rows) = (0u64, 0u64, 0u64);
+                let mut rows = 0u64;
                 let sinks = Sinks {
                     scored_csv: w_csv.as_deref_mut().map(|w| w as &mut dyn Write),
                     scored_jsonl: w_jsonl.as_deref_mut().map(|w| w as &mut dyn Write),
                     rejects_csv: w_rejects.as_deref_mut().map(|w| w as &mut dyn Write),
                 };
                 let mut observer = |chunk: &churn_core::ScoredChunk| {
-                    if let Some((db, run)) = log.as_mut() {
-                        let c = db.log_chunk(run, chunk)?;
-                        logged += c.logged;
-                        without_id += c.without_id;
-                    }
                     rows += chunk.rows_read as u64;
                     Ok(report_progress(
                         progress.as_ref(),
@@ -702,13 +676,13 @@ fn _run_csv(
                         &slot2,
                     ))
                 };
-                let summary = if score {
-                    pipeline.score_with(input, sinks, &mut observer)?
+                let (summary, log) = if score {
+                    pipeline.score_logged(input, sinks, db, &source_name, &mut observer)?
                 } else {
                     // A quality-only run has no chunk observer: progress is reported once.
                     let s = pipeline.report(input)?;
                     report_progress(progress.as_ref(), s.rows_read, 0, &slot2);
-                    s
+                    (s, None)
                 };
                 for w in [&mut w_csv, &mut w_jsonl, &mut w_rejects]
                     .into_iter()
@@ -719,18 +693,6 @@ fn _run_csv(
                         source,
                     })?;
                 }
-                let log = match log {
-                    Some((db, run)) => {
-                        db.finish_run(&run, &summary, &now_utc())?;
-                        Some(LogInfo {
-                            database: db.path().to_string(),
-                            run_id: run.run_id,
-                            logged,
-                            without_id,
-                        })
-                    }
-                    None => None,
-                };
                 Ok((summary, log))
             })
         })

@@ -250,6 +250,60 @@ def test_errors_are_typed(bundle, tmp_path):
         cl.score_frame([[1, 2]], bundle)
 
 
+def test_binary_inputs_are_refused_as_in_node(bundle, tmp_path):
+    """Files that are not delimited text are refused by the core's reader, the path every
+    runtime takes: a ``CsvError`` of kind ``csv``, the ``code`` Node and WASM give them."""
+    noise = bytes((i * 2654435761 >> 13) & 0xFF for i in range(4096))
+    cases = [
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "zip archive"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "PNG image"),
+        (noise, "NUL byte"),
+    ]
+    for data, why in cases:
+        path = tmp_path / "upload.bin"
+        path.write_bytes(data)
+        for source in (lambda: data, lambda: path, lambda: io.BytesIO(data)):
+            for run in (cl.score_csv, cl.report_csv):
+                with pytest.raises(cl.CsvError) as e:
+                    run(source(), bundle)
+                assert e.value.kind == "csv"
+                assert "not delimited text" in str(e.value) and why in str(e.value)
+    # Nothing is logged for a refused file but the run's start (as the CLI).
+    db = cl.OutcomeStore()
+    with pytest.raises(cl.CsvError):
+        cl.score_csv(cases[1][0], bundle, outcomes=db)
+    assert db.counts()["predictions"] == 0
+    # A stray NUL inside ordinary text is data (that row is rejected), not a binary file.
+    s = cl.score_csv(
+        b"customerID,tenure,Contract,MonthlyCharges\nA,2,One year,30\nB,\x00,One year,30\n", bundle
+    )
+    assert (s.rows_scored, s.rows_rejected) == (1, 1)
+
+
+def test_options_use_the_core_parsers(bundle):
+    """Encoding, delimiter and n_threads are parsed by the core (``churn_core::run::options``),
+    with the same spellings and texts as the CLI and the JS packages, named by argument."""
+    text = b"customerID;tenure;Contract;MonthlyCharges\nA;2;One year;30\n"
+    for delimiter in (";", "semicolon", "SEMICOLON"):
+        assert cl.score_csv(text, bundle, delimiter=delimiter).delimiter == ";"
+    tabbed = b"customerID\ttenure\nA\t2\n"
+    for delimiter in ("\t", "\\t", "tab"):
+        assert cl.report_csv(tabbed, bundle, delimiter=delimiter).headers == ["customerID", "tenure"]
+    for encoding in ("latin1", "CP1252", "utf8", "auto"):
+        assert cl.score_csv(text, bundle, encoding=encoding).rows_scored == 1
+    cases = [
+        (dict(delimiter="x"), 'delimiter: invalid input: delimiter "x" is not one of , ; tab |'),
+        (dict(encoding="ebcdic"), 'encoding: invalid input: encoding "ebcdic" is not one of auto'),
+        (dict(n_threads=-1), 'n_threads: invalid input: threads must be 0 or auto (one per core) '
+                             'or 1..=1024, got "-1"'),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(cl.InputError) as e:
+            cl.score_csv(text, bundle, **kwargs)
+        assert e.value.kind == "input"
+        assert str(e.value).startswith(message), str(e.value)
+
+
 # --- score_frame -----------------------------------------------------------------------------
 
 

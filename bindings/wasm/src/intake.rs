@@ -354,7 +354,6 @@ pub fn score_csv(
     let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
     let (options, callback) = host_options(&options)?;
     let bytes = bytes_of(&csv.into(), "the CSV")?;
-    records::check_text(&bytes).map_err(core_error)?;
     let pipeline = Pipeline::new(
         &bundle.inner,
         options.pipeline_options().map_err(core_error)?,

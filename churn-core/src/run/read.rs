@@ -522,6 +522,8 @@ impl<'a> ChunkReader<'a> {
     pub fn new<R: Read + 'a>(mut input: R, options: &ReadOptions) -> Result<ChunkReader<'a>> {
         let (prefix, complete) = read_prefix(&mut input, SNIFF_BYTES)?;
         let sniffed = sniff(&prefix, complete, options.delimiter, options.encoding)?;
+        // Here, so that every runtime refuses a binary file alike, before it is read as text.
+        crate::run::records::check_head(&prefix, sniffed.encoding == Encoding::Utf16)?;
         let skip = if sniffed.bom {
             if sniffed.encoding == Encoding::Utf16 {
                 2
