@@ -193,7 +193,8 @@ fn options(source: &Source, top_k: usize) -> CliResult<PipelineOptions> {
         Failure::new(
             2,
             format!(
-                "--encoding {:?}: use auto, utf-8, utf-16 or windows-1252",
+                "--encoding {:?}: use auto, utf-8, utf-16, windows-1252 or a WHATWG \
+                 encoding label (shift_jis, windows-1250, koi8-r, gb18030, euc-kr, ...)",
                 source.encoding
             ),
         )

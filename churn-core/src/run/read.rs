@@ -24,31 +24,52 @@ const SNIFF_RECORDS: usize = 50;
 
 /// The character encoding of the input.
 ///
+/// Names are the ones today's options and summaries use (`auto`, `utf-8`, `utf-16`,
+/// `windows-1252`); with the `encodings` feature (on by default, off in the wasm build) any
+/// other encoding a browser reads is [`Encoding::Other`], named by its WHATWG label
+/// (`shift_jis`, `windows-1250`, `iso-8859-2`, `koi8-r`, `gb18030`, `euc-kr`, `big5`, ...).
+/// Serde reads any name [`Encoding::parse`] accepts and writes [`Encoding::as_str`].
+///
 /// ```
 /// let e: churn_core::pipeline::Encoding = serde_json::from_str("\"windows-1252\"").unwrap();
 /// assert_eq!(e, churn_core::pipeline::Encoding::Windows1252);
 /// assert_eq!(e.as_str(), "windows-1252");
+/// # #[cfg(feature = "encodings")] {
+/// let e: churn_core::pipeline::Encoding = serde_json::from_str("\"sjis\"").unwrap();
+/// assert_eq!(serde_json::to_string(&e).unwrap(), "\"Shift_JIS\"");
+/// # }
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Encoding {
     /// Sniffed: a byte-order mark decides; otherwise UTF-8 when the first 64 KiB are valid
-    /// UTF-8, Windows-1252 when not.
+    /// UTF-8; when not, the encoding `chardetng` guesses from them (Windows-1252 for Western
+    /// European text; always Windows-1252 without the `encodings` feature).
     #[default]
     Auto,
     /// UTF-8 (a byte-order mark is skipped); invalid bytes are an error.
-    #[serde(rename = "utf-8")]
     Utf8,
     /// UTF-16 (little or big endian, from the byte-order mark), transcoded to UTF-8.
-    #[serde(rename = "utf-16")]
     Utf16,
     /// Windows-1252 (a superset of Latin-1 / ISO-8859-1); every byte is a character.
-    #[serde(rename = "windows-1252")]
     Windows1252,
+    /// Any other encoding of the WHATWG Encoding Standard, decoded by `encoding_rs` (feature
+    /// `encodings`); bytes it cannot decode are an error naming the row and column, except
+    /// in `UTF-16LE` / `UTF-16BE`, which replace them with U+FFFD like [`Encoding::Utf16`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "encodings")] {
+    /// use churn_core::pipeline::Encoding;
+    /// assert_eq!(Encoding::Other(encoding_rs::KOI8_R).as_str(), "KOI8-R");
+    /// assert_eq!(Encoding::parse("koi8-r"), Some(Encoding::Other(encoding_rs::KOI8_R)));
+    /// # }
+    /// ```
+    #[cfg(feature = "encodings")]
+    Other(&'static encoding_rs::Encoding),
 }
 
 impl Encoding {
-    /// `auto`, `utf-8`, `utf-16` or `windows-1252`.
+    /// `auto`, `utf-8`, `utf-16`, `windows-1252`, or the WHATWG name of an
+    /// [`Encoding::Other`] (`Shift_JIS`, `windows-1250`, `KOI8-R`, `gb18030`, ...).
     ///
     /// ```
     /// assert_eq!(churn_core::pipeline::Encoding::Utf8.as_str(), "utf-8");
@@ -59,27 +80,101 @@ impl Encoding {
             Encoding::Utf8 => "utf-8",
             Encoding::Utf16 => "utf-16",
             Encoding::Windows1252 => "windows-1252",
+            #[cfg(feature = "encodings")]
+            Encoding::Other(e) => e.name(),
         }
     }
 
     /// Parses a name: `auto`, `utf-8`/`utf8`, `utf-16`/`utf16`, `windows-1252`/`cp1252`/
-    /// `latin-1`/`latin1`/`iso-8859-1` (case-insensitive).
+    /// `latin-1`/`latin1`/`iso-8859-1` (case-insensitive, `_` for `-`); with the `encodings`
+    /// feature also any WHATWG label (`shift_jis`, `sjis`, `cp1250`, `iso-8859-2`, `koi8-r`,
+    /// `gbk`, `gb18030`, `euc-kr`, `big5`, `utf-16le`, ...).
     ///
     /// ```
     /// use churn_core::pipeline::Encoding;
     /// assert_eq!(Encoding::parse("Latin1"), Some(Encoding::Windows1252));
     /// assert_eq!(Encoding::parse("ebcdic"), None);
+    /// # #[cfg(feature = "encodings")]
+    /// assert_eq!(Encoding::parse("Shift_JIS").map(Encoding::as_str), Some("Shift_JIS"));
     /// ```
     pub fn parse(name: &str) -> Option<Encoding> {
-        match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        let name = name.trim();
+        match name.to_ascii_lowercase().replace('_', "-").as_str() {
             "auto" => Some(Encoding::Auto),
             "utf-8" | "utf8" => Some(Encoding::Utf8),
             "utf-16" | "utf16" => Some(Encoding::Utf16),
             "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => {
                 Some(Encoding::Windows1252)
             }
+            dashed => Encoding::label(name).or_else(|| Encoding::label(dashed)),
+        }
+    }
+
+    #[cfg(feature = "encodings")]
+    fn label(label: &str) -> Option<Encoding> {
+        // The labels of the "replacement" encoding (iso-2022-kr, hz-gb-2312...) decode every
+        // file to a single U+FFFD: refused like an unknown name.
+        encoding_rs::Encoding::for_label_no_replacement(label.as_bytes()).map(Encoding::from)
+    }
+
+    #[cfg(not(feature = "encodings"))]
+    fn label(_: &str) -> Option<Encoding> {
+        None
+    }
+
+    /// The streaming decoder's encoding, for the encodings read through `encoding_rs`.
+    #[cfg(feature = "encodings")]
+    fn codec(self, big_endian: bool) -> Option<&'static encoding_rs::Encoding> {
+        match self {
+            Encoding::Utf16 if big_endian => Some(encoding_rs::UTF_16BE),
+            Encoding::Utf16 => Some(encoding_rs::UTF_16LE),
+            Encoding::Other(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// An `encoding_rs` encoding as an [`Encoding`]: UTF-8 and Windows-1252 become their own
+/// variants (so that they compare equal however they were named), the rest
+/// [`Encoding::Other`].
+///
+/// ```
+/// use churn_core::pipeline::Encoding;
+/// assert_eq!(Encoding::from(encoding_rs::WINDOWS_1252), Encoding::Windows1252);
+/// assert_eq!(Encoding::from(encoding_rs::SHIFT_JIS).as_str(), "Shift_JIS");
+/// ```
+#[cfg(feature = "encodings")]
+impl From<&'static encoding_rs::Encoding> for Encoding {
+    fn from(e: &'static encoding_rs::Encoding) -> Encoding {
+        if e == encoding_rs::UTF_8 {
+            Encoding::Utf8
+        } else if e == encoding_rs::WINDOWS_1252 {
+            Encoding::Windows1252
+        } else {
+            Encoding::Other(e)
+        }
+    }
+}
+
+impl Serialize for Encoding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Encoding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Encoding, D::Error> {
+        let name = String::deserialize(d)?;
+        Encoding::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown encoding {name:?}: expected auto, utf-8, utf-16, windows-1252{}",
+                if cfg!(feature = "encodings") {
+                    " or a WHATWG label such as shift_jis"
+                } else {
+                    ""
+                }
+            ))
+        })
     }
 }
 
@@ -137,7 +232,7 @@ pub fn sniff(
             Ok(_) => Encoding::Utf8,
             // A multi-byte character cut by the end of the prefix is not an error.
             Err(e) if e.error_len().is_none() && !complete => Encoding::Utf8,
-            Err(_) => Encoding::Windows1252,
+            Err(_) => guess(text, complete),
         },
         Encoding::Utf16 if !utf16 => {
             return Err(Error::Encoding {
@@ -153,13 +248,7 @@ pub fn sniff(
     };
     let delimiter = match delimiter {
         Some(d) => d,
-        None if encoding == Encoding::Utf16 => {
-            let mut decoded = Vec::new();
-            let mut r = Utf16Reader::new(Cursor::new(text), big_endian);
-            let _ = r.read_to_end(&mut decoded);
-            sniff_delimiter(&decoded, complete)
-        }
-        None => sniff_delimiter(text, complete),
+        None => sniff_delimiter(&as_utf8(text, encoding, big_endian), complete),
     };
     Ok(Sniffed {
         delimiter,
@@ -167,6 +256,75 @@ pub fn sniff(
         bom,
         big_endian,
     })
+}
+
+/// The encoding of a prefix that is not UTF-8 (nor UTF-16): chardetng's guess, the detector
+/// Firefox uses for unlabelled pages, which knows the legacy encodings a browser reads.
+#[cfg(feature = "encodings")]
+fn guess(text: &[u8], complete: bool) -> Encoding {
+    // ISO-2022-JP is 7-bit, so valid UTF-8 and never reaches here; its detection is also
+    // what browsers keep off for safety.
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(text, complete);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    if guess != encoding_rs::WINDOWS_1252
+        && guess.is_single_byte()
+        && bytes_read_differently(text, guess) < MIN_EVIDENCE
+    {
+        // Too little text tells a Latin neighbour from Windows-1252 (a stray `\xFF\xFE`
+        // reads as Turkish): keep the reading such files have always had.
+        return Encoding::Windows1252;
+    }
+    Encoding::from(guess)
+}
+
+/// Bytes that must read differently in a single-byte guess than in Windows-1252 for the
+/// guess to replace Windows-1252.
+#[cfg(feature = "encodings")]
+const MIN_EVIDENCE: usize = 4;
+
+/// How many bytes of `text` (up to [`MIN_EVIDENCE`]) `encoding`, a single-byte encoding,
+/// reads as other characters than Windows-1252 does.
+#[cfg(feature = "encodings")]
+fn bytes_read_differently(text: &[u8], encoding: &'static encoding_rs::Encoding) -> usize {
+    let differs: Vec<bool> = (0x80..=0xFFu8)
+        .map(|b| {
+            encoding.decode_without_bom_handling(&[b]).0
+                != encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(&[b])
+                    .0
+        })
+        .collect();
+    text.iter()
+        .filter(|&&b| b >= 0x80 && differs[usize::from(b - 0x80)])
+        .take(MIN_EVIDENCE)
+        .count()
+}
+
+/// Without the `encodings` feature (the wasm build), text that is not UTF-8 is read as
+/// Windows-1252, Excel's "CSV" on Western-European Windows.
+#[cfg(not(feature = "encodings"))]
+fn guess(_: &[u8], _: bool) -> Encoding {
+    Encoding::Windows1252
+}
+
+/// The prefix as the delimiter sniffer must see it: UTF-16 and multi-byte encodings are
+/// decoded first (a Shift_JIS or GB18030 trail byte can be `|`), ASCII-compatible text is
+/// looked at as is.
+fn as_utf8(text: &[u8], encoding: Encoding, big_endian: bool) -> std::borrow::Cow<'_, [u8]> {
+    #[cfg(feature = "encodings")]
+    if let Some(codec) = encoding.codec(big_endian) {
+        let (decoded, _) = codec.decode_without_bom_handling(text);
+        return std::borrow::Cow::Owned(decoded.into_owned().into_bytes());
+    }
+    #[cfg(not(feature = "encodings"))]
+    if encoding == Encoding::Utf16 {
+        let mut decoded = Vec::new();
+        let mut r = hand::Utf16Reader::new(Cursor::new(text), big_endian);
+        let _ = r.read_to_end(&mut decoded);
+        return std::borrow::Cow::Owned(decoded);
+    }
+    std::borrow::Cow::Borrowed(text)
 }
 
 /// UTF-16 without a byte-order mark, recognised by its Latin text: a NUL in (nearly) every odd
@@ -233,129 +391,355 @@ fn sniff_delimiter(text: &[u8], complete: bool) -> u8 {
     best.0
 }
 
-/// UTF-16 bytes in, UTF-8 bytes out; unpaired surrogates become U+FFFD.
-struct Utf16Reader<R> {
-    inner: R,
-    big_endian: bool,
-    out: Vec<u8>,
-    pos: usize,
-    odd: Option<u8>,
-    high: Option<u16>,
-    eof: bool,
-}
+/// The hand-written decoders of the wasm build (the browser has `TextDecoder`, and
+/// `encoding_rs`'s tables would cost the module its size budget); the native build reads
+/// through `encoding_rs`, and the tests check that both give the same text.
+#[cfg(any(test, not(feature = "encodings")))]
+mod hand {
+    use std::io::Read;
 
-impl<R: Read> Utf16Reader<R> {
-    fn new(inner: R, big_endian: bool) -> Utf16Reader<R> {
-        Utf16Reader {
-            inner,
-            big_endian,
-            out: Vec::new(),
-            pos: 0,
-            odd: None,
-            high: None,
-            eof: false,
-        }
+    /// UTF-16 bytes in, UTF-8 bytes out; unpaired surrogates become U+FFFD.
+    pub(super) struct Utf16Reader<R> {
+        inner: R,
+        big_endian: bool,
+        out: Vec<u8>,
+        pos: usize,
+        odd: Option<u8>,
+        high: Option<u16>,
+        eof: bool,
     }
 
-    fn push(&mut self, c: char) {
-        let mut buf = [0u8; 4];
-        self.out
-            .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-    }
+    impl<R: Read> Utf16Reader<R> {
+        pub(super) fn new(inner: R, big_endian: bool) -> Utf16Reader<R> {
+            Utf16Reader {
+                inner,
+                big_endian,
+                out: Vec::new(),
+                pos: 0,
+                odd: None,
+                high: None,
+                eof: false,
+            }
+        }
 
-    fn fill(&mut self) -> std::io::Result<()> {
-        self.out.clear();
-        self.pos = 0;
-        let mut raw = [0u8; 16 * 1024];
-        let n = loop {
-            match self.inner.read(&mut raw) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        if n == 0 {
-            self.eof = true;
-            if self.odd.take().is_some() || self.high.take().is_some() {
-                self.push(char::REPLACEMENT_CHARACTER);
-            }
-            return Ok(());
+        fn push(&mut self, c: char) {
+            let mut buf = [0u8; 4];
+            self.out
+                .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
         }
-        let mut bytes: Vec<u8> = Vec::with_capacity(n + 1);
-        bytes.extend(self.odd.take());
-        bytes.extend_from_slice(&raw[..n]);
-        if bytes.len() % 2 == 1 {
-            self.odd = bytes.pop();
-        }
-        for pair in bytes.chunks_exact(2) {
-            let unit = if self.big_endian {
-                u16::from_be_bytes([pair[0], pair[1]])
-            } else {
-                u16::from_le_bytes([pair[0], pair[1]])
+
+        fn fill(&mut self) -> std::io::Result<()> {
+            self.out.clear();
+            self.pos = 0;
+            let mut raw = [0u8; 16 * 1024];
+            let n = loop {
+                match self.inner.read(&mut raw) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
             };
-            match unit {
-                0xD800..=0xDBFF => {
-                    if self.high.replace(unit).is_some() {
-                        self.push(char::REPLACEMENT_CHARACTER);
-                    }
+            if n == 0 {
+                self.eof = true;
+                if self.odd.take().is_some() || self.high.take().is_some() {
+                    self.push(char::REPLACEMENT_CHARACTER);
                 }
-                0xDC00..=0xDFFF => {
-                    let c = match self.high.take() {
-                        Some(h) => char::from_u32(
-                            0x10000 + ((u32::from(h) - 0xD800) << 10) + (u32::from(unit) - 0xDC00),
-                        )
-                        .unwrap_or(char::REPLACEMENT_CHARACTER),
-                        None => char::REPLACEMENT_CHARACTER,
-                    };
-                    self.push(c);
-                }
-                _ => {
-                    if self.high.take().is_some() {
-                        self.push(char::REPLACEMENT_CHARACTER);
+                return Ok(());
+            }
+            let mut bytes: Vec<u8> = Vec::with_capacity(n + 1);
+            bytes.extend(self.odd.take());
+            bytes.extend_from_slice(&raw[..n]);
+            if bytes.len() % 2 == 1 {
+                self.odd = bytes.pop();
+            }
+            for pair in bytes.chunks_exact(2) {
+                let unit = if self.big_endian {
+                    u16::from_be_bytes([pair[0], pair[1]])
+                } else {
+                    u16::from_le_bytes([pair[0], pair[1]])
+                };
+                match unit {
+                    0xD800..=0xDBFF => {
+                        if self.high.replace(unit).is_some() {
+                            self.push(char::REPLACEMENT_CHARACTER);
+                        }
                     }
-                    self.push(char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'));
+                    0xDC00..=0xDFFF => {
+                        let c = match self.high.take() {
+                            Some(h) => char::from_u32(
+                                0x10000
+                                    + ((u32::from(h) - 0xD800) << 10)
+                                    + (u32::from(unit) - 0xDC00),
+                            )
+                            .unwrap_or(char::REPLACEMENT_CHARACTER),
+                            None => char::REPLACEMENT_CHARACTER,
+                        };
+                        self.push(c);
+                    }
+                    _ => {
+                        if self.high.take().is_some() {
+                            self.push(char::REPLACEMENT_CHARACTER);
+                        }
+                        self.push(char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'));
+                    }
                 }
             }
+            Ok(())
         }
-        Ok(())
+    }
+
+    impl<R: Read> Read for Utf16Reader<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            while self.pos >= self.out.len() {
+                if self.eof {
+                    return Ok(0);
+                }
+                self.fill()?;
+            }
+            let n = buf.len().min(self.out.len() - self.pos);
+            buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    /// Windows-1252 bytes 0x80-0x9F (the rest is Latin-1: byte = code point).
+    const CP1252_HIGH: [char; 32] = [
+        '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}',
+        '\u{2021}', '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}',
+        '\u{017D}', '\u{008F}', '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}',
+        '\u{2022}', '\u{2013}', '\u{2014}', '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}',
+        '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
+    ];
+
+    pub(super) fn decode_cp1252(bytes: &[u8]) -> String {
+        if bytes.is_ascii() {
+            // ASCII is valid UTF-8 as is.
+            return String::from_utf8_lossy(bytes).into_owned();
+        }
+        bytes
+            .iter()
+            .map(|&b| match b {
+                0x80..=0x9F => CP1252_HIGH[(b - 0x80) as usize],
+                _ => char::from(b),
+            })
+            .collect()
     }
 }
 
-impl<R: Read> Read for Utf16Reader<R> {
+/// Streaming decoding through `encoding_rs` (the native build).
+#[cfg(feature = "encodings")]
+mod transcode {
+    use std::collections::VecDeque;
+    use std::io::Read;
+
+    use encoding_rs::DecoderResult;
+
+    /// Input bytes decoded per step: the decoder's state carries characters cut between
+    /// steps, so memory stays at a few of these whatever the input's size.
+    const STEP: usize = 16 * 1024;
+    /// U+FFFD in UTF-8, written for undecodable bytes as a browser shows them.
+    const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+    /// Bytes the decoder could not read, and where.
+    #[derive(Debug)]
+    pub(super) struct Malformed {
+        /// Offset in the UTF-8 output of the U+FFFD written in their place.
+        pub out: u64,
+        /// Offset of their first byte in the input (after a byte-order mark).
+        pub input: u64,
+        /// The bytes themselves (those of the current step: a sequence cut by a step
+        /// boundary shows its tail only).
+        pub bytes: Vec<u8>,
+    }
+
+    /// Text in any WHATWG encoding in, UTF-8 out. Undecodable bytes become U+FFFD, as a
+    /// browser shows them; in strict mode they are also remembered, so that the chunk reader
+    /// can refuse the record that holds them with its row, line and column.
+    pub(super) struct Transcoder<R> {
+        inner: R,
+        decoder: encoding_rs::Decoder,
+        strict: bool,
+        raw: Vec<u8>,
+        /// Decoded text of the current step: `out[pos..len]` is still to be read.
+        out: Vec<u8>,
+        pos: usize,
+        len: usize,
+        eof: bool,
+        consumed: u64,
+        produced: u64,
+        /// (output offset, input offset) after each step, to map the csv reader's positions
+        /// back to the input's bytes (progress is measured against the file's size).
+        steps: VecDeque<(u64, u64)>,
+        malformed: VecDeque<Malformed>,
+    }
+
+    impl<R: Read> Transcoder<R> {
+        pub(super) fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Transcoder<R> {
+            Transcoder {
+                inner,
+                decoder: encoding.new_decoder_without_bom_handling(),
+                // UTF-16 has always been read leniently (unpaired surrogates are common in
+                // exports cut by length limits); every other encoding is as strict as UTF-8.
+                strict: encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE,
+                raw: vec![0; STEP],
+                out: Vec::new(),
+                pos: 0,
+                len: 0,
+                eof: false,
+                consumed: 0,
+                produced: 0,
+                steps: VecDeque::from([(0, 0)]),
+                malformed: VecDeque::new(),
+            }
+        }
+
+        /// The first undecodable bytes written before output offset `end`, if any.
+        pub(super) fn malformed_before(&mut self, end: u64) -> Option<Malformed> {
+            match self.malformed.front() {
+                Some(m) if m.out < end => self.malformed.pop_front(),
+                _ => None,
+            }
+        }
+
+        /// The input offset matching output offset `out`: exact at step boundaries,
+        /// interpolated within a step. Calls must come in increasing `out` order.
+        pub(super) fn input_offset(&mut self, out: u64) -> u64 {
+            while self.steps.len() > 1 && self.steps[1].0 <= out {
+                self.steps.pop_front();
+            }
+            let (o0, i0) = self.steps[0];
+            match self.steps.get(1) {
+                Some(&(o1, i1)) if o1 > o0 => {
+                    let within =
+                        u128::from(out - o0.min(out)) * u128::from(i1 - i0) / u128::from(o1 - o0);
+                    i0 + u64::try_from(within).unwrap_or(i1 - i0)
+                }
+                _ => i0,
+            }
+        }
+
+        fn fill(&mut self) -> std::io::Result<()> {
+            let n = loop {
+                match self.inner.read(&mut self.raw) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            // A read of 0 bytes ends the input: decoding once more with `last` flushes a
+            // character left incomplete (an error, like a truncated UTF-8 sequence).
+            self.eof = n == 0;
+            self.pos = 0;
+            self.len = 0;
+            // Room for the step with every undecodable byte replaced, so the buffer is sized
+            // (and zeroed) once, not once per U+FFFD.
+            let room = self
+                .decoder
+                .max_utf8_buffer_length(n)
+                .unwrap_or(n.saturating_mul(3))
+                + 4;
+            if self.out.len() < room {
+                self.out.resize(room, 0);
+            }
+            let mut done = 0;
+            loop {
+                let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                    &self.raw[done..n],
+                    &mut self.out[self.len..],
+                    self.eof,
+                );
+                done += read;
+                self.len += written;
+                match result {
+                    DecoderResult::InputEmpty => break,
+                    DecoderResult::OutputFull => {
+                        let more = self
+                            .decoder
+                            .max_utf8_buffer_length(n - done)
+                            .unwrap_or(n.saturating_mul(3));
+                        self.out.resize(self.len + more + 4, 0);
+                    }
+                    DecoderResult::Malformed(bad, after) => {
+                        let end = done - usize::from(after);
+                        if self.strict {
+                            self.malformed.push_back(Malformed {
+                                out: self.produced + self.len as u64,
+                                input: (self.consumed + end as u64).saturating_sub(u64::from(bad)),
+                                bytes: self.raw[end.saturating_sub(usize::from(bad))..end].to_vec(),
+                            });
+                        }
+                        if self.out.len() < self.len + 3 {
+                            self.out.resize(self.len + 3, 0);
+                        }
+                        self.out[self.len..self.len + 3].copy_from_slice(REPLACEMENT);
+                        self.len += 3;
+                    }
+                }
+            }
+            self.consumed += n as u64;
+            self.produced += self.len as u64;
+            self.steps.push_back((self.produced, self.consumed));
+            Ok(())
+        }
+    }
+
+    impl<R: Read> Read for Transcoder<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            while self.pos >= self.len {
+                if self.eof {
+                    return Ok(0);
+                }
+                self.fill()?;
+            }
+            let n = buf.len().min(self.len - self.pos);
+            buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+}
+
+/// The text stream under the csv reader: the input's bytes, or the input transcoded to
+/// UTF-8.
+enum Source<'a> {
+    Bytes(Box<dyn Read + 'a>),
+    #[cfg(feature = "encodings")]
+    Decoded(transcode::Transcoder<Box<dyn Read + 'a>>),
+    #[cfg(not(feature = "encodings"))]
+    Utf16(hand::Utf16Reader<Box<dyn Read + 'a>>),
+}
+
+impl Source<'_> {
+    /// The input offset of stream offset `at` (the same but for transcoded text).
+    fn input_offset(&mut self, at: u64) -> u64 {
+        match self {
+            #[cfg(feature = "encodings")]
+            Source::Decoded(t) => t.input_offset(at),
+            _ => at,
+        }
+    }
+
+    /// Undecodable bytes met before stream offset `end`, if any.
+    #[cfg(feature = "encodings")]
+    fn malformed_before(&mut self, end: u64) -> Option<transcode::Malformed> {
+        match self {
+            Source::Decoded(t) => t.malformed_before(end),
+            _ => None,
+        }
+    }
+}
+
+impl Read for Source<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos >= self.out.len() {
-            if self.eof {
-                return Ok(0);
-            }
-            self.fill()?;
+        match self {
+            Source::Bytes(r) => r.read(buf),
+            #[cfg(feature = "encodings")]
+            Source::Decoded(r) => r.read(buf),
+            #[cfg(not(feature = "encodings"))]
+            Source::Utf16(r) => r.read(buf),
         }
-        let n = buf.len().min(self.out.len() - self.pos);
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
-}
-
-/// Windows-1252 bytes 0x80-0x9F (the rest is Latin-1: byte = code point).
-const CP1252_HIGH: [char; 32] = [
-    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
-    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}',
-    '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
-    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
-];
-
-fn decode_cp1252(bytes: &[u8]) -> String {
-    if bytes.is_ascii() {
-        // ASCII is valid UTF-8 as is.
-        return String::from_utf8_lossy(bytes).into_owned();
-    }
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => CP1252_HIGH[(b - 0x80) as usize],
-            _ => char::from(b),
-        })
-        .collect()
 }
 
 fn read_prefix(input: &mut dyn Read, limit: usize) -> Result<(Vec<u8>, bool)> {
@@ -499,9 +883,12 @@ pub struct Chunk {
 /// # Ok::<(), churn_core::Error>(())
 /// ```
 pub struct ChunkReader<'a> {
-    csv: csv::Reader<LineCounter<Box<dyn Read + 'a>>>,
+    csv: csv::Reader<LineCounter<Source<'a>>>,
     headers: Vec<String>,
     sniffed: Sniffed,
+    /// Whether the encoding was sniffed (an error then says how to name it).
+    #[cfg(feature = "encodings")]
+    guessed: bool,
     chunk_rows: usize,
     next_row: u64,
     record: csv::ByteRecord,
@@ -522,14 +909,14 @@ impl<'a> ChunkReader<'a> {
     pub fn new<R: Read + 'a>(mut input: R, options: &ReadOptions) -> Result<ChunkReader<'a>> {
         let (prefix, complete) = read_prefix(&mut input, SNIFF_BYTES)?;
         let sniffed = sniff(&prefix, complete, options.delimiter, options.encoding)?;
-        let skip = if sniffed.bom {
-            if sniffed.encoding == Encoding::Utf16 {
-                2
-            } else {
-                3
-            }
-        } else {
-            0
+        let skip = match sniffed.encoding {
+            _ if !sniffed.bom => 0,
+            Encoding::Utf16 => 2,
+            // A UTF-16 byte-order mark before text named as another encoding: skip its 2
+            // bytes. (UTF-8 and Windows-1252 have always skipped 3 there: kept as it was.)
+            #[cfg(feature = "encodings")]
+            Encoding::Other(_) if !prefix.starts_with(&[0xEF, 0xBB, 0xBF]) => 2,
+            _ => 3,
         };
         let rest = Cursor::new(prefix).chain(input);
         let mut rest: Box<dyn Read + 'a> = Box::new(rest);
@@ -540,10 +927,15 @@ impl<'a> ChunkReader<'a> {
                 path: "input".into(),
                 source,
             })?;
-        let stream: Box<dyn Read + 'a> = if sniffed.encoding == Encoding::Utf16 {
-            Box::new(Utf16Reader::new(rest, sniffed.big_endian))
-        } else {
-            rest
+        #[cfg(feature = "encodings")]
+        let stream = match sniffed.encoding.codec(sniffed.big_endian) {
+            Some(codec) => Source::Decoded(transcode::Transcoder::new(rest, codec)),
+            None => Source::Bytes(rest),
+        };
+        #[cfg(not(feature = "encodings"))]
+        let stream = match sniffed.encoding {
+            Encoding::Utf16 => Source::Utf16(hand::Utf16Reader::new(rest, sniffed.big_endian)),
+            _ => Source::Bytes(rest),
         };
         let csv = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -555,6 +947,8 @@ impl<'a> ChunkReader<'a> {
             csv,
             headers: Vec::new(),
             sniffed,
+            #[cfg(feature = "encodings")]
+            guessed: options.encoding == Encoding::Auto,
             chunk_rows: options.chunk_rows.max(1),
             next_row: 1,
             record: csv::ByteRecord::new(),
@@ -576,6 +970,7 @@ impl<'a> ChunkReader<'a> {
             .csv
             .get_mut()
             .line_at(header.position().map_or(0, |p| p.byte()));
+        reader.check_decoded(&header, (0, line))?;
         reader.headers = (0..header.len())
             .map(|i| reader.decode(&header, i, (0, line), &[]))
             .collect::<Result<_>>()?;
@@ -613,7 +1008,13 @@ impl<'a> ChunkReader<'a> {
     ) -> Result<String> {
         let bytes = record.get(i).unwrap_or(b"");
         match self.sniffed.encoding {
-            Encoding::Windows1252 => Ok(decode_cp1252(bytes)),
+            #[cfg(feature = "encodings")]
+            Encoding::Windows1252 => Ok(encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned()),
+            #[cfg(not(feature = "encodings"))]
+            Encoding::Windows1252 => Ok(hand::decode_cp1252(bytes)),
             _ => match std::str::from_utf8(bytes) {
                 Ok(s) => Ok(s.to_string()),
                 Err(e) => {
@@ -640,6 +1041,69 @@ impl<'a> ChunkReader<'a> {
                 }
             },
         }
+    }
+
+    /// Input bytes consumed by the csv reader so far (after a byte-order mark).
+    fn input_offset(&mut self) -> u64 {
+        let at = self.csv.position().byte();
+        self.csv.get_mut().inner.input_offset(at)
+    }
+
+    /// Refuses the record just read when the decoder met bytes it could not read in it (text
+    /// transcoded through `encoding_rs`, other than UTF-16). The column is the first holding
+    /// the U+FFFD put in their place; `byte` is where those bytes are in the input (the
+    /// record's start there is not known exactly once transcoded).
+    #[cfg(feature = "encodings")]
+    fn check_decoded(&mut self, record: &csv::ByteRecord, (row, line): (u64, u64)) -> Result<()> {
+        let end = self.csv.position().byte();
+        let Some(bad) = self.csv.get_mut().inner.malformed_before(end) else {
+            return Ok(());
+        };
+        const FFFD: &[u8] = "\u{FFFD}".as_bytes();
+        let i = (0..record.len())
+            .find(|&i| {
+                record
+                    .get(i)
+                    .is_some_and(|f| f.windows(3).any(|w| w == FFFD))
+            })
+            .unwrap_or(0);
+        let column = match self.headers.get(i) {
+            Some(h) => format!("{} ('{h}')", i + 1),
+            None => format!("{}", i + 1),
+        };
+        let name = self.sniffed.encoding.as_str();
+        let shown = match bad.bytes.as_slice() {
+            [] => "an incomplete character at the end of the input".to_string(),
+            b => {
+                let hex: Vec<String> = b.iter().map(|x| format!("0x{x:02X}")).collect();
+                format!("bytes {}", hex.join(" "))
+            }
+        };
+        let cell = String::from_utf8_lossy(record.get(i).unwrap_or(b""));
+        let hint = if self.guessed {
+            format!(
+                "{name} was guessed from the first 64 KiB: if the file is in another \
+                     encoding, name it (e.g. `windows-1252`, `shift_jis`, `windows-1250`)"
+            )
+        } else {
+            "check the encoding named for the file".to_string()
+        };
+        Err(Error::Encoding {
+            encoding: name.into(),
+            row,
+            line,
+            byte: bad.input + self.skipped,
+            column,
+            reason: format!(
+                "{shown} are not valid {name} (the cell reads {:?}); {hint}",
+                cell.chars().take(40).collect::<String>()
+            ),
+        })
+    }
+
+    #[cfg(not(feature = "encodings"))]
+    fn check_decoded(&mut self, _: &csv::ByteRecord, _: (u64, u64)) -> Result<()> {
+        Ok(())
     }
 
     /// The next chunk of rows, or `None` at the end of the input.
@@ -669,6 +1133,7 @@ impl<'a> ChunkReader<'a> {
                 .csv
                 .get_mut()
                 .line_at(record.position().map_or(0, |p| p.byte()));
+            self.check_decoded(&record, (row, line))?;
             let cells = (0..record.len())
                 .map(|i| self.decode(&record, i, (row, line), &self.headers))
                 .collect::<Result<Vec<String>>>()?;
@@ -687,7 +1152,7 @@ impl<'a> ChunkReader<'a> {
                 first_row,
             },
             lines,
-            bytes_read: self.csv.position().byte() + self.skipped,
+            bytes_read: self.input_offset() + self.skipped,
         }))
     }
 }
@@ -740,8 +1205,81 @@ mod tests {
     #[test]
     fn cp1252() {
         assert_eq!(
-            decode_cp1252(b"caf\xE9 \x80 \x93x\x94"),
+            hand::decode_cp1252(b"caf\xE9 \x80 \x93x\x94"),
             "caf\u{e9} \u{20ac} \u{201c}x\u{201d}"
+        );
+    }
+
+    /// The wasm build's hand-written decoders and encoding_rs give the same text, so a file
+    /// reads the same in every runtime.
+    #[cfg(feature = "encodings")]
+    #[test]
+    fn hand_decoders_match_encoding_rs() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(
+            hand::decode_cp1252(&all),
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&all)
+                .0
+        );
+        // UTF-16 with unpaired surrogates (both kinds, at the end too) and an odd last byte.
+        let mut seed = 7u64;
+        for len in [0usize, 1, 2, 3, 7, 64, 1001, 20_000] {
+            for _ in 0..8 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        // Mostly surrogate halves and ASCII, to hit the edge cases.
+                        [0x00, 0x41, 0xD8, 0xDC, 0xDB, 0xDF, 0xE9, 0x0A][(seed >> 61) as usize]
+                    })
+                    .collect();
+                for (be, codec) in [
+                    (false, encoding_rs::UTF_16LE),
+                    (true, encoding_rs::UTF_16BE),
+                ] {
+                    let mut hand = Vec::new();
+                    hand::Utf16Reader::new(&bytes[..], be)
+                        .read_to_end(&mut hand)
+                        .unwrap();
+                    let mut ours = Vec::new();
+                    transcode::Transcoder::new(&bytes[..], codec)
+                        .read_to_end(&mut ours)
+                        .unwrap();
+                    let want = codec.decode_without_bom_handling(&bytes).0;
+                    assert_eq!(String::from_utf8_lossy(&hand), want, "{len} {be}");
+                    assert_eq!(String::from_utf8_lossy(&ours), want, "{len} {be}");
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "encodings")]
+    #[test]
+    fn sniffing_guesses_legacy_encodings_and_keeps_windows_1252() {
+        // Western-European text stays Windows-1252 (today's guess, and golden outputs').
+        let s = sniff(
+            b"id;name\n1;Jos\xE9 M\xFCller\n",
+            true,
+            None,
+            Encoding::Auto,
+        )
+        .unwrap();
+        assert_eq!(s.encoding, Encoding::Windows1252);
+        // chardetng reads `\xFF\xFE` as Turkish, on one byte's evidence: still Windows-1252.
+        let s = sniff(b"a,b\n1,\xFF\xFE\n", true, None, Encoding::Auto).unwrap();
+        assert_eq!(s.encoding, Encoding::Windows1252);
+        // Turkish text with enough of its own letters is windows-1254.
+        let (tr, _, _) = encoding_rs::WINDOWS_1254
+            .encode("id,ad\n1,\u{15E}\u{FC}kr\u{FC} \u{D6}zt\u{FC}rk,\u{130}stanbul\n2,A\u{11F}ao\u{11F}lu,\u{C7}a\u{11F}r\u{131}\n");
+        let s = sniff(&tr, true, None, Encoding::Auto).unwrap();
+        assert_eq!(s.encoding.as_str(), "windows-1254");
+        // Shift_JIS with `|`: the trail byte of `\u{30DD}` is 0x7C and must not split fields.
+        let text = "id|name|note\n1|\u{30DD}\u{30A4}\u{30F3}\u{30C8}|\u{6771}\u{4EAC}\n".repeat(20);
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+        let s = sniff(&bytes, true, None, Encoding::Auto).unwrap();
+        assert_eq!(
+            (s.encoding, s.delimiter),
+            (Encoding::Other(encoding_rs::SHIFT_JIS), b'|')
         );
     }
 
