@@ -88,7 +88,9 @@ pub struct Source {
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<Delimiter>,
 
-    /// Text encoding: auto, utf-8, utf-16, windows-1252 (latin1).
+    /// Text encoding: auto (sniffed), utf-8, utf-16, windows-1252 (latin1), or any other
+    /// encoding a browser reads, by its WHATWG label: shift_jis, euc-jp, windows-1250,
+    /// iso-8859-2, windows-1251, koi8-r, gb18030, gbk, big5, euc-kr, utf-16le...
     #[arg(long, default_value = "auto", value_name = "NAME")]
     pub encoding: Encoding,
 

@@ -249,6 +249,40 @@ fn score_reports_bad_files_with_their_exit_codes() {
 }
 
 #[test]
+fn score_reads_an_encoding_named_with_the_flag() {
+    let dir = TempDir::new().expect("tempdir");
+    // Shift_JIS: `東` is 0x93 0x8C and `京` 0x8B 0x9E; the flag names the encoding instead
+    // of leaving three short rows to the sniffer.
+    let mut bytes = b"customerID,tenure,Contract,MonthlyCharges\n".to_vec();
+    for (i, plan) in ["One year", "Two year", "Month-to-month"]
+        .iter()
+        .enumerate()
+    {
+        bytes.extend([0x93, 0x8C, 0x8B, 0x9E]);
+        bytes.extend(format!("-{i},{},{plan},{}\n", 3 + i, 20 + 10 * i).bytes());
+    }
+    let input = dir.path().join("sjis.csv");
+    std::fs::write(&input, &bytes).expect("write");
+    let out = churnlens(&dir)
+        .args(["score", "--json", "--no-log", "--out-dir", "o"])
+        .args(["--encoding", "shift_jis"])
+        .arg(&input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert_eq!(v["summary"]["encoding"], "Shift_JIS");
+    assert_eq!(v["summary"]["rows_scored"], 3);
+    let scored = dir
+        .path()
+        .join(v["outputs"]["scored_csv"].as_str().expect("path"));
+    let text = std::fs::read_to_string(scored).expect("UTF-8 output");
+    assert!(text.contains("\u{6771}\u{4EAC}-2"), "{text}");
+}
+
+#[test]
 fn report_checks_quality_only() {
     let dir = TempDir::new().expect("tempdir");
     churnlens(&dir)
