@@ -74,6 +74,11 @@ pub struct BuildArgs {
     /// Quantile bins per numeric feature in the reference profile.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub bins: usize,
+
+    /// Creation time written in the metadata (default: now, UTC); fix it to make the bundle's
+    /// bytes reproducible.
+    #[arg(long, value_name = "YYYY-MM-DDTHH:MM:SSZ")]
+    pub created: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -469,7 +474,7 @@ fn build(args: BuildArgs, out: Output) -> CliResult {
                 .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned())
         }),
         version: args.version.clone(),
-        created: now_utc(),
+        created: args.created.clone().unwrap_or_else(now_utc),
         description: args.description.clone(),
         source: format!(
             "{:?} model {} (churnlens bundle build, training data {})",
