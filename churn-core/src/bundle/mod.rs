@@ -66,6 +66,11 @@ use crate::error::{Error, Result};
 use crate::intake::schema::{Schema, ValueKind};
 use crate::model::{Format, Model};
 
+pub mod builder;
+pub use builder::{
+    BuildSummary, Built, BundleBuilder, Training, DEFAULT_ID_COLUMN, DEFAULT_LABEL_COLUMN,
+};
+
 /// The `format` value of a bundle file.
 ///
 /// ```

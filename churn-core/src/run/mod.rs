@@ -1,11 +1,13 @@
 //! Running the main job: [`records`] reads and checks input, [`pipeline`] streams it through
 //! intake, engine and report chunk by chunk, [`scored`] collects results, [`export`] writes
-//! them as CSV and JSON lines (and XLSX with the `xlsx` feature).
+//! them as CSV and JSON lines (and XLSX with the `xlsx` feature); [`train`] reads a training
+//! CSV for the bundle builder.
 
 pub mod export;
 pub mod pipeline;
 pub mod read;
 pub mod records;
 pub mod scored;
+pub mod train;
 #[cfg(feature = "xlsx")]
 mod xlsx;
