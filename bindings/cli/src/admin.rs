@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use churn_core::bundle::{BundleBuilder, BundleMetadata, Built, RiskTiers};
+use churn_core::bundle::{Built, BundleBuilder, BundleMetadata, RiskTiers};
 use churn_core::normalize::parse_label;
 use churn_core::outcomes::{today_utc, OutcomeStore};
 use churn_core::risk::{default_tiers, tiers_of};
@@ -58,6 +58,11 @@ pub struct BuildArgs {
     /// Free-text description.
     #[arg(long, default_value = "")]
     pub description: String,
+
+    /// What produced the model, e.g. `xgboost 3.2.0` (default: the model and training file
+    /// names).
+    #[arg(long)]
+    pub source: Option<String>,
 
     /// Lower bounds of the medium and high tiers.
     #[arg(long, value_delimiter = ',', default_values_t = [0.25, 0.5], value_name = "MEDIUM,HIGH")]
@@ -334,6 +339,9 @@ fn build(args: BuildArgs, out: Output) -> CliResult {
         .tiers(tiers)
         .sample_rows(args.sample_rows)
         .bins(args.bins);
+    if let Some(s) = &args.source {
+        builder = builder.source(s.clone());
+    }
     if let Some(c) = &args.created {
         builder = builder.created(c.clone());
     }

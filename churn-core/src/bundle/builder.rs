@@ -256,7 +256,10 @@ impl BundleBuilder {
         let metadata = BundleMetadata {
             name: "model".into(),
             version: "1.0.0".into(),
-            source: format!("{:?} model (churnlens bundle build)", bundle.model().format()),
+            source: format!(
+                "{:?} model (churnlens bundle build)",
+                bundle.model().format()
+            ),
             ..BundleMetadata::default()
         };
         Ok(BundleBuilder {
