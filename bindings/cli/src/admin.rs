@@ -25,7 +25,7 @@ pub enum BundleCommand {
         bundle: Option<PathBuf>,
     },
     /// Build a bundle from a model file and its training data (CSV with the churn label).
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -170,7 +170,7 @@ struct InspectOutput<'a> {
 pub fn bundle(cmd: BundleCommand, out: Output) -> CliResult {
     match cmd {
         BundleCommand::Inspect { bundle } => inspect(bundle.as_deref(), out),
-        BundleCommand::Build(args) => build(args, out),
+        BundleCommand::Build(args) => build(*args, out),
     }
 }
 

@@ -86,19 +86,26 @@ fn configure(env: &Env, model: &[u8], o: BuildBundleOptions) -> Result<BundleBui
     if let Some(t) = &o.schema_toml {
         b = b.enrich_schema_toml(t).map_err(fail)?;
     }
-    let texts: [(Option<String>, fn(BundleBuilder, String) -> BundleBuilder); 7] = [
-        (o.label_column, |b, v| b.label_column(v)),
-        (o.id_column, |b, v| b.id_column(v)),
-        (o.name, |b, v| b.name(v)),
-        (o.version, |b, v| b.version(v)),
-        (o.description, |b, v| b.description(v)),
-        (o.source, |b, v| b.source(v)),
-        (o.created, |b, v| b.created(v)),
-    ];
-    for (value, set) in texts {
-        if let Some(v) = value {
-            b = set(b, v);
-        }
+    if let Some(v) = o.label_column {
+        b = b.label_column(v);
+    }
+    if let Some(v) = o.id_column {
+        b = b.id_column(v);
+    }
+    if let Some(v) = o.name {
+        b = b.name(v);
+    }
+    if let Some(v) = o.version {
+        b = b.version(v);
+    }
+    if let Some(v) = o.description {
+        b = b.description(v);
+    }
+    if let Some(v) = o.source {
+        b = b.source(v);
+    }
+    if let Some(v) = o.created {
+        b = b.created(v);
     }
     if let Some(h) = &o.holdout {
         let h = training(h, b.model().num_features()).map_err(fail)?;

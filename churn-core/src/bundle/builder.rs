@@ -146,7 +146,7 @@ impl Training {
     /// ```
     pub fn from_flat(values: Vec<f64>, columns: usize, labels: Option<&[f64]>) -> Result<Training> {
         let len = values.len();
-        if columns == 0 || len % columns != 0 {
+        if columns == 0 || !len.is_multiple_of(columns) {
             return Err(Error::input(format!(
                 "training data: {len} values are not whole rows of {columns} model inputs"
             )));
