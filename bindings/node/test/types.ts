@@ -52,7 +52,7 @@ const bm: Model = bundle.model
 // Building a bundle: from a CSV's bytes or a matrix; the bundle's file text.
 const buildOpts: BuildBundleOptions = { created: '2026-12-01T00:00:00Z', seed: 7, sampleRows: 100, tiers }
 const built: Bundle = buildBundle(new Uint8Array(0), new Uint8Array(0), buildOpts)
-const builtText: string = buildBundle(new Uint8Array(0), { x: new Float64Array(8), labels: null }).toJson()
+const builtText: string = buildBundle(new Uint8Array(0), { x: new Float64Array(8), labels: new Float64Array(1) }).toJson()
 // @ts-expect-error: the matrix is a typed array, not a plain array
 buildBundle(new Uint8Array(0), { x: [1, 2] })
 const csv = new Uint8Array(0)
