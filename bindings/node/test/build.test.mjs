@@ -84,11 +84,15 @@ for (const seed of [undefined, 7]) {
     assert.deepEqual(b.tiers.map((t) => t.min_probability), [0, 0.3, 0.6])
   })
 
-  test(`Node, the CLI and Python write the same bytes (seed ${seed})`, (t) => {
+  test(`Node and the CLI write the same bytes (seed ${seed})`, (t) => {
     if (!cliBin) return t.skip('the churnlens CLI is not built (cargo build -p churnlens-cli)')
     const node = buildBundle(model, matrixOf(csv.toString('utf8')), options(seed)).toJson()
     assert.equal(node, cliBundle(seed))
+  })
+
+  test(`Python writes the same bytes as Node (seed ${seed})`, (t) => {
     if (!pythonReady) return t.skip('no churnlens wheel in .venv (.ci/python.sh installs it)')
+    const node = buildBundle(model, matrixOf(csv.toString('utf8')), options(seed)).toJson()
     assert.equal(pythonBundle(seed), node)
   })
 }
