@@ -132,6 +132,7 @@ def build(
     seed: Optional[int] = None,
     metrics: Optional[Dict[str, float]] = None,
     created: Optional[str] = None,
+    source: Optional[str] = None,
 ) -> Bundle:
     """Builds a bundle from a trained model and the DataFrame it was trained on.
 
@@ -162,6 +163,8 @@ def build(
       ``holdout_rows`` and ``holdout_auc``. Metrics given here win.
     * ``created``: the creation time written (ISO 8601; default now, UTC): fix it, and
       ``seed``, for reproducible bytes.
+    * ``source``: what produced the model (default: the training library and its version
+      when ``model`` is a booster, else the core's ``<format> model (churnlens bundle build)``).
     """
     raw, produced = _source(model)
     cl_model = Bundle.from_model_bytes(raw).model
@@ -232,7 +235,7 @@ def build(
         name=name,
         version=version,
         description=description,
-        source=produced or None,
+        source=source if source is not None else (produced or None),
         created=created,
         seed=None if seed is None else int(seed),
         metrics={str(k): float(v) for k, v in (metrics or {}).items()} or None,

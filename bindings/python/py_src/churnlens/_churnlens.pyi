@@ -289,6 +289,7 @@ class Bundle:
         seed: Optional[int] = None,
         metrics: Optional[_Map[str, float]] = None,
         created: Optional[str] = None,
+        source: Optional[str] = None,
     ) -> "Bundle":
         """A bundle from a trained xgboost/lightgbm model (booster, scikit-learn wrapper, path
         or bytes) and its training DataFrame; see ``churnlens._bundle.build``."""
