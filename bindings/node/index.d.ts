@@ -314,6 +314,10 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * model file is a bundle too (its schema then comes from the model).
  */
 export declare class Bundle {
+  /** The bundle file's text (JSON with its content hash), as `save` writes it. */
+  toJson(): string
+  /** Writes the bundle file. */
+  save(path: string): void
   /** Reads a bundle from a file path, or from its bytes (a `Buffer` or `Uint8Array`). */
   static load(pathOrBuffer: string | Uint8Array): Bundle
   /** The bundle's name. */
@@ -476,6 +480,58 @@ export declare class ScoredTable {
 export declare function _panicForTests(): void
 
 /**
+ * Builds a bundle from a model file's bytes (XGBoost JSON/UBJSON, LightGBM text; a binary
+ * classifier with a logistic output) and its training data: a CSV's bytes holding the
+ * model's features and the churn label (read as the CLI reads it), or a `TrainingMatrix`.
+ * The sampling rule and the metrics (`training_rows`, `training_auc`) are the core's
+ * (`churn_core::bundle::builder`).
+ */
+export declare function buildBundle(model: Uint8Array, training: Uint8Array | TrainingMatrix, options?: BuildBundleOptions | undefined | null): Bundle
+
+/** Options of `buildBundle`. Every one has the core's default when absent. */
+export interface BuildBundleOptions {
+  /**
+   * A schema file's JSON text, enriching the model's own schema (display names, units,
+   * categories, required flags, identifier and label columns).
+   */
+  schemaJson?: string
+  /** A schema file's TOML text (instead of, or after, `schemaJson`). */
+  schemaToml?: string
+  /** The label column named in the schema when it names none (default `'Churn'`). */
+  labelColumn?: string
+  /** The customer-id column named in the schema when it names none (default `'customerID'`). */
+  idColumn?: string
+  /**
+   * Held-out labelled rows: the sample is drawn from them; adds `holdout_rows` and
+   * `holdout_auc` to the metrics.
+   */
+  holdout?: TrainingMatrix
+  /** Labelled rows kept for the estimated-AUC check (default 500). */
+  sampleRows?: number
+  /** Quantile bins per numeric feature in the reference profile (default 10). */
+  bins?: number
+  /** Risk tiers, ascending (default low 0, medium 0.25, high 0.5). */
+  tiers?: Tier[]
+  /** Bundle name (default `'model'`). */
+  name?: string
+  /** Bundle version (default `'1.0.0'`). */
+  version?: string
+  /** Free-text description. */
+  description?: string
+  /** What produced the model (default `'<format> model (churnlens bundle build)'`). */
+  source?: string
+  /** Creation time written (ISO 8601; default now, UTC): fix it for reproducible bytes. */
+  created?: string
+  /**
+   * A non-negative integer: draw the sample by the core's seeded shuffle instead of evenly
+   * spaced labelled rows.
+   */
+  seed?: number
+  /** Extra metrics; they win over computed ones of the same name. */
+  metrics?: Record<string, number>
+}
+
+/**
  * Maps a table's headers to a bundle's features (or to plain feature names).
  *
  * `headersOrCsv` is the header names, or the CSV file's bytes (then its first 500 rows are
@@ -526,6 +582,23 @@ export interface ScoreProgress {
   bytesRead: number
   /** Size of the input in bytes. */
   totalBytes: number
+}
+
+/** A risk tier of `BuildBundleOptions.tiers` (the shape of `Tier`). */
+export interface TierBound {
+  name: string
+  min_probability: number
+}
+
+/** Training rows as a matrix. */
+export interface TrainingMatrix {
+  /** Model inputs, row-major (rows x the model's features, in model order); NaN = missing. */
+  x: Float64Array
+  /**
+   * One churn label per row: 1 churned, 0 retained, NaN unlabelled. Absent: no labels (no
+   * labelled sample, no `training_auc`).
+   */
+  labels?: Float64Array
 }
 
 /**

@@ -839,6 +839,7 @@ module.exports.Bundle = nativeBinding.Bundle
 module.exports.Model = nativeBinding.Model
 module.exports.ScoredTable = nativeBinding.ScoredTable
 module.exports._panicForTests = nativeBinding._panicForTests
+module.exports.buildBundle = nativeBinding.buildBundle
 module.exports.mapColumns = nativeBinding.mapColumns
 module.exports.qualityReport = nativeBinding.qualityReport
 module.exports.qualityReportAsync = nativeBinding.qualityReportAsync

@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 // Shared helpers every layer may use.
+pub mod clock;
 mod error;
 #[macro_use]
 mod unroll;

@@ -5,15 +5,11 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use churn_core::bundle::{BundleMetadata, ReferenceProfile, ReferenceSample, RiskTiers};
-use churn_core::ndarray::Array2;
+use churn_core::bundle::{Built, BundleBuilder, BundleMetadata, RiskTiers};
 use churn_core::normalize::parse_label;
-use churn_core::outcomes::{now_utc, today_utc, OutcomeStore};
-use churn_core::pipeline::{ChunkReader, ReadOptions};
+use churn_core::outcomes::{today_utc, OutcomeStore};
 use churn_core::risk::tiers_of;
-use churn_core::{
-    map_columns, validate, Bundle, FeatureSpec, Model, Schema, ValidateOptions, ValueKind,
-};
+use churn_core::{Bundle, Schema};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -29,7 +25,7 @@ pub enum BundleCommand {
         bundle: Option<PathBuf>,
     },
     /// Build a bundle from a model file and its training data (CSV with the churn label).
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -63,17 +59,32 @@ pub struct BuildArgs {
     #[arg(long, default_value = "")]
     pub description: String,
 
+    /// What produced the model, e.g. `xgboost 3.2.0` (default: the model and training file
+    /// names).
+    #[arg(long)]
+    pub source: Option<String>,
+
     /// Lower bounds of the medium and high tiers.
     #[arg(long, default_value = "0.25,0.5", value_name = "MEDIUM,HIGH")]
     pub tiers: RiskTiers,
 
-    /// Labelled rows kept for the quality report's estimated-AUC check.
+    /// Labelled rows kept for the quality report's estimated-AUC check (evenly spaced through
+    /// the file, or drawn with --seed).
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub sample_rows: usize,
 
     /// Quantile bins per numeric feature in the reference profile.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub bins: usize,
+
+    /// Creation time written in the metadata (default: now, UTC); fix it to make the bundle's
+    /// bytes reproducible.
+    #[arg(long, value_name = "YYYY-MM-DDTHH:MM:SSZ")]
+    pub created: Option<String>,
+
+    /// Draw the labelled sample by a seeded shuffle (default: evenly spaced labelled rows).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -159,7 +170,7 @@ struct InspectOutput<'a> {
 pub fn bundle(cmd: BundleCommand, out: Output) -> CliResult {
     match cmd {
         BundleCommand::Inspect { bundle } => inspect(bundle.as_deref(), out),
-        BundleCommand::Build(args) => build(args, out),
+        BundleCommand::Build(args) => build(*args, out),
     }
 }
 
@@ -296,169 +307,52 @@ fn build(args: BuildArgs, out: Output) -> CliResult {
     let model_name = args.model.display().to_string();
     let bytes =
         std::fs::read(&args.model).map_err(|e| Failure::io("read model", &args.model, e))?;
-    let model =
-        Model::from_bytes(&bytes).map_err(|e| Failure::core(&format!("model {model_name}"), e))?;
-    let mut schema = Schema::from_model(&model);
+    // Parsed and checked by clap through the core's `RiskTiers: FromStr`.
+    let tiers = args.tiers.clone();
+    let file_name = |p: &Path| {
+        p.file_name()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+    };
+    let mut builder = BundleBuilder::new(bytes)
+        .map_err(|e| Failure::core(&format!("model {model_name}"), e))?
+        .provenance(&file_name(&args.model), &file_name(&args.training))
+        .name(args.name.clone().unwrap_or_else(|| {
+            args.model
+                .file_stem()
+                .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned())
+        }))
+        .version(args.version.clone())
+        .description(args.description.clone())
+        .tiers(tiers)
+        .sample_rows(args.sample_rows)
+        .bins(args.bins);
+    if let Some(s) = &args.source {
+        builder = builder.source(s.clone());
+    }
+    if let Some(c) = &args.created {
+        builder = builder.created(c.clone());
+    }
+    if let Some(s) = args.seed {
+        builder = builder.seed(s);
+    }
     if let Some(p) = &args.schema {
         let text = std::fs::read_to_string(p).map_err(|e| Failure::io("read schema", p, e))?;
         let toml = p
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-        schema = if toml {
-            schema.enrich_toml(&text)
+        builder = if toml {
+            builder.enrich_schema_toml(&text)
         } else {
-            schema.enrich_json(&text)
+            builder.enrich_schema_json(&text)
         }
         .map_err(|e| Failure::core(&format!("schema {}", p.display()), e))?;
     }
-    // The training file needs a label (and usually has an id): add them when the schema
-    // does not name them; the mapper finds them by the churn vocabulary.
-    if schema.label().is_none() && schema.feature("Churn").is_none() {
-        schema
-            .features
-            .push(FeatureSpec::new("Churn", ValueKind::Label));
-    }
-    if schema.identifier().is_none() && schema.feature("customerID").is_none() {
-        schema
-            .features
-            .push(FeatureSpec::new("customerID", ValueKind::Identifier));
-    }
-    let mut bundle = Bundle::new(bytes, Some(schema.clone()))
-        .map_err(|e| Failure::core(&format!("model {model_name}"), e))?;
-
-    // Training matrix.
     let tname = format!("training {}", args.training.display());
     let file = File::open(&args.training)
         .map_err(|e| Failure::io("read training data", &args.training, e))?;
-    let mut reader =
-        ChunkReader::new(file, &ReadOptions::default()).map_err(|e| Failure::core(&tname, e))?;
-    let first = reader.next_chunk().map_err(|e| Failure::core(&tname, e))?;
-    let mapping = map_columns(
-        reader.headers(),
-        &schema,
-        first.as_ref().map(|c| c.table.sample(500)),
-        None,
-    )
-    .map_err(|e| Failure::core(&tname, e))?;
-    let label = schema.label().map(|l| l.name.clone()).unwrap_or_default();
-    if mapping.column_of(&label).is_none() {
-        return Err(Failure::new(
-            3,
-            format!(
-                "{tname}: no churn label column found (looked for '{label}' and its synonyms); \
-                 name it in a schema file with kind = \"label\""
-            ),
-        ));
-    }
-    let n_in = schema.num_inputs();
-    let mut flat: Vec<f64> = Vec::new();
-    let mut labels: Vec<Option<f64>> = Vec::new();
-    let mut rows_read = 0u64;
-    let mut chunk = first;
-    while let Some(c) = chunk {
-        rows_read += c.table.num_rows() as u64;
-        let v = validate(&c.table, &mapping, &schema, &ValidateOptions::default());
-        flat.extend(v.features.iter());
-        labels.extend(v.labels.iter().copied());
-        chunk = reader.next_chunk().map_err(|e| Failure::core(&tname, e))?;
-    }
-    let used = labels.len();
-    if used == 0 {
-        return Err(Failure::new(
-            3,
-            format!("{tname}: no row passed validation ({rows_read} rows read); check it with `churnlens report`"),
-        ));
-    }
-    let x = Array2::from_shape_vec((used, n_in), flat)
-        .map_err(|e| Failure::new(3, format!("{tname}: {e}")))?;
-    let reference = ReferenceProfile::from_matrix(x.view(), &schema, args.bins.max(2));
-    bundle
-        .set_reference(reference)
-        .map_err(|e| Failure::core("bundle", e))?;
-
-    // Labelled rows: evenly spaced sample, and the in-sample AUC.
-    let labelled: Vec<usize> = (0..used).filter(|&i| labels[i].is_some()).collect();
-    let k = args.sample_rows.min(labelled.len());
-    let picks: Vec<usize> = (0..k).map(|j| labelled[j * labelled.len() / k]).collect();
-    let sample = ReferenceSample {
-        features: schema.input_names().iter().map(|s| s.to_string()).collect(),
-        rows: picks
-            .iter()
-            .map(|&i| {
-                x.row(i)
-                    .iter()
-                    .map(|&v| (!v.is_nan()).then_some(v))
-                    .collect()
-            })
-            .collect(),
-        labels: picks
-            .iter()
-            .map(|&i| {
-                if labels[i].unwrap_or(0.0) >= 0.5 {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect(),
-    };
-    if k > 0 {
-        bundle
-            .set_sample(sample)
-            .map_err(|e| Failure::core("bundle", e))?;
-    }
-    let training_auc = if labelled.is_empty() {
-        None
-    } else {
-        let xl = x.select(churn_core::ndarray::Axis(0), &labelled);
-        let p = bundle
-            .model()
-            .predict(xl.view())
-            .map_err(|e| Failure::core("model", e))?;
-        let y: Vec<f64> = labelled
-            .iter()
-            .map(|&i| {
-                if labels[i].unwrap_or(0.0) >= 0.5 {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        churn_core::quality::auc(&p.column(0).to_vec(), &y)
-    };
-
-    bundle
-        .set_tiers(args.tiers.clone())
-        .map_err(|e| Failure::core("bundle", e))?;
-
-    let mut metrics = std::collections::BTreeMap::new();
-    metrics.insert("training_rows".to_string(), used as f64);
-    if let Some(a) = training_auc {
-        metrics.insert("training_auc".to_string(), (a * 1e6).round() / 1e6);
-    }
-    bundle.metadata = BundleMetadata {
-        name: args.name.clone().unwrap_or_else(|| {
-            args.model
-                .file_stem()
-                .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned())
-        }),
-        version: args.version.clone(),
-        created: now_utc(),
-        description: args.description.clone(),
-        source: format!(
-            "{:?} model {} (churnlens bundle build, training data {})",
-            bundle.model().format(),
-            args.model
-                .file_name()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
-            args.training
-                .file_name()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
-        ),
-        metrics,
-        content_hash: String::new(),
-    };
+    let Built { bundle, summary } = builder
+        .build_csv(file)
+        .map_err(|e| Failure::core(&tname, e))?;
     bundle
         .save(&args.out)
         .map_err(|e| Failure::core(&format!("bundle {}", args.out.display()), e))?;
@@ -467,11 +361,11 @@ fn build(args: BuildArgs, out: Output) -> CliResult {
     let result = BuildOutput {
         out: args.out.display().to_string(),
         content_hash: saved.metadata.content_hash.clone(),
-        training_rows: rows_read,
-        training_rows_used: used,
-        labelled_rows: labelled.len(),
-        sample_rows: k,
-        training_auc,
+        training_rows: summary.rows_read,
+        training_rows_used: summary.training_rows,
+        labelled_rows: summary.labelled_rows,
+        sample_rows: summary.sample_rows,
+        training_auc: summary.training_auc,
     };
     if out.json {
         return out.print_json(&result);
@@ -481,11 +375,13 @@ fn build(args: BuildArgs, out: Output) -> CliResult {
         result.out,
         saved.schema().num_inputs(),
         saved.model().num_trees(),
-        used,
-        rows_read,
-        labelled.len(),
-        training_auc.map_or(String::new(), |a| format!(", in-sample AUC {a:.3}")),
-        k,
+        result.training_rows_used,
+        result.training_rows,
+        result.labelled_rows,
+        result
+            .training_auc
+            .map_or(String::new(), |a| format!(", in-sample AUC {a:.3}")),
+        result.sample_rows,
         result.content_hash
     );
     Ok(())

@@ -123,7 +123,7 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    fn wrap(inner: churn_core::Bundle) -> Bundle {
+    pub(crate) fn wrap(inner: churn_core::Bundle) -> Bundle {
         Bundle {
             inner: Arc::new(inner),
             model: OnceLock::new(),

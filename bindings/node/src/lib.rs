@@ -27,6 +27,7 @@ use napi::bindgen_prelude::*;
 use napi::{JsValue, Unknown, ValueType};
 use napi_derive::napi;
 
+mod build;
 mod intake;
 
 /// A JS `Error` with `code` set, built on the JS thread so that promises reject with it too.

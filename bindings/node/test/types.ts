@@ -4,7 +4,7 @@ import {
   Model, Bundle, ScoredTable, mapColumns, validate, qualityReport, scoreCsv, scoreCsvAsync, validateAsync,
   qualityReportAsync, type PredictOptions, type ColumnMapping, type Validation, type QualityReport,
   type RunSummary, type Explanation, type RejectedRow, type ScoreOptions, type ScoreProgress, type Tier,
-  type SchemaFeature, type ChurnlensError,
+  type SchemaFeature, type ChurnlensError, buildBundle, type BuildBundleOptions,
 } from 'churnlens'
 
 const model: Model = Model.load('model.json')
@@ -48,6 +48,13 @@ const bundle2: Bundle = Bundle.load(new Uint8Array(0))
 const tiers: Tier[] = bundle.tiers
 const inputs: SchemaFeature[] = bundle.inputs
 const bm: Model = bundle.model
+
+// Building a bundle: from a CSV's bytes or a matrix; the bundle's file text.
+const buildOpts: BuildBundleOptions = { created: '2026-12-01T00:00:00Z', seed: 7, sampleRows: 100, tiers }
+const built: Bundle = buildBundle(new Uint8Array(0), new Uint8Array(0), buildOpts)
+const builtText: string = buildBundle(new Uint8Array(0), { x: new Float64Array(8), labels: new Float64Array(1) }).toJson()
+// @ts-expect-error: the matrix is a typed array, not a plain array
+buildBundle(new Uint8Array(0), { x: [1, 2] })
 const csv = new Uint8Array(0)
 const mapping: ColumnMapping = mapColumns(csv, bundle, { overrides: { tenure: 'Months', Churn: null }, threshold: 0.9 })
 const byNames: string | undefined = mapColumns(['Tenure'], ['tenure']).mapping['tenure']

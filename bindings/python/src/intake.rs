@@ -953,7 +953,7 @@ pub(crate) struct PyBundle {
 }
 
 impl PyBundle {
-    fn wrap(inner: Bundle) -> Self {
+    pub(crate) fn wrap(inner: Bundle) -> Self {
         PyBundle {
             inner,
             model: PyOnceLock::new(),

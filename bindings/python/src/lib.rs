@@ -32,6 +32,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyType};
 
+mod build;
 mod intake;
 mod pipeline;
 
@@ -609,6 +610,7 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 fn _churnlens(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
     intake::register(m)?;
+    m.add_function(wrap_pyfunction!(build::_build_bundle, m)?)?;
     pipeline::register(m)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

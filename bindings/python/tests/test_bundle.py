@@ -57,8 +57,9 @@ def test_build_save_load_score(xgb_model, telco_frames, tmp_path):
     assert meta["name"] == "telco-test" and meta["version"] == "1.0.0"
     assert meta["source"] == f"xgboost {xgb.__version__}"
     assert meta["created"].endswith("Z")
-    assert meta["metrics"]["train_rows"] == len(train) and meta["metrics"]["note"] == 1
-    assert 0.8 < meta["metrics"]["sample_auc"] < 1.0
+    assert meta["metrics"]["training_rows"] == len(train) and meta["metrics"]["note"] == 1
+    assert meta["metrics"]["holdout_rows"] == len(holdout)
+    assert 0.8 < meta["metrics"]["holdout_auc"] < meta["metrics"]["training_auc"] < 1.0
     s = b.schema
     assert s.identifier == "customerID" and s.label == "Churn"
     assert s.input_names == list(xgb_model.get_booster().feature_names)
@@ -98,7 +99,10 @@ def test_build_save_load_score(xgb_model, telco_frames, tmp_path):
     # without tenure.
     r = cl.quality_report(raw, loaded)
     assert r.grade == "good" and r.missing_features == []
-    assert r.complete_auc == pytest.approx(meta["metrics"]["sample_auc"], abs=1e-4)  # rounded
+    from churnlens._churnlens import _auc
+
+    want_auc = _auc(loaded.model.predict(X).tolist(), y.tolist())
+    assert r.complete_auc == pytest.approx(want_auc, abs=1e-4)  # the report rounds
     r2 = cl.quality_report(raw.drop(columns=["tenure"]), loaded)
     assert r2.expected_auc < r.expected_auc
 
@@ -115,11 +119,13 @@ def test_build_with_label_array_words_and_paths(xgb_model, telco_frames, tmp_pat
     by_booster = cl.Bundle.build(xgb_model.get_booster(), X,
                                  label=(train.Churn == "Yes").astype(bool), sample_size=100, seed=3)
     for b in (by_path, by_bytes, by_booster):
-        assert b.schema.label is None and b.schema.identifier is None
+        # The core's defaults: label and identifier named, default tiers written.
+        assert b.schema.label == "Churn" and b.schema.identifier == "customerID"
         np.testing.assert_array_equal(b.sample[0], by_path.sample[0])
         np.testing.assert_array_equal(b.sample[1], by_path.sample[1])
-        assert b.tiers is None and b.metadata["name"] == "model"
-    assert by_path.metadata["source"] == ""
+        assert b.tiers == [("low", 0.0), ("medium", 0.25), ("high", 0.5)]
+        assert b.metadata["name"] == "model"
+    assert by_path.metadata["source"] == "XGBoost model (churnlens bundle build)"
     # Without a label: reference only, no sample, no AUC estimate.
     nolabel = cl.Bundle.build(xgb_model, X)
     assert nolabel.sample is None and nolabel.reference is not None
@@ -233,3 +239,61 @@ def test_bundle_errors(tmp_path):
     again = cl.Bundle.from_bytes(b.to_json().encode())
     assert again.metadata["name"] == "x" and again.metadata["metrics"] == {"auc": 0.5}
     assert again.sample[0].shape == (2, n)
+
+
+def test_build_samples_evenly_by_default_and_is_reproducible(xgb_model, telco_frames):
+    """Without a seed the sample is evenly spaced through the labelled rows (the core's rule,
+    the CLI's too); with `created` fixed the bytes are the same every time."""
+    _, train, _ = telco_frames
+    X = train.drop(columns=["customerID", "Churn"])
+    y = (train.Churn == "Yes").to_numpy()
+    when = "2026-12-01T00:00:00Z"
+    a = cl.Bundle.build(xgb_model, X, label=y, sample_size=40, created=when)
+    assert a.to_json() == cl.Bundle.build(xgb_model, X, label=y, sample_size=40,
+                                          created=when).to_json()
+    assert a.metadata["created"] == when
+    n = len(X)
+    picks = [j * n // 40 for j in range(40)]
+    from churnlens._input import to_matrix
+
+    np.testing.assert_array_equal(a.sample[0], to_matrix(X, a.model)[picks])
+    np.testing.assert_array_equal(a.sample[1], y[picks].astype(float))
+    seeded = cl.Bundle.build(xgb_model, X, label=y, sample_size=40, created=when, seed=7)
+    assert not np.array_equal(seeded.sample[0], a.sample[0])
+    assert seeded.to_json() == cl.Bundle.build(xgb_model, X, label=y, sample_size=40,
+                                               created=when, seed=7).to_json()
+
+
+def test_build_refuses_models_that_are_not_binary_classifiers():
+    path = FIXTURES / "xgb_multiclass" / "model.json"
+    n = cl.Model.load(path).num_features
+    with pytest.raises(cl.UnsupportedError, match="binary classification"):
+        cl.Bundle.build(path, np.zeros((3, n)))
+
+
+def test_build_matches_the_cli_byte_for_byte(tmp_path):
+    """The CLI's `bundle build` and `Bundle.build` on the same model, data, created and seed
+    write the same bytes: both are the core's BundleBuilder."""
+    cli = REPO / "target" / "debug" / "churnlens"
+    if not cli.exists():
+        pytest.skip("the churnlens CLI is not built (cargo build -p churnlens-cli)")
+    import shutil
+    import subprocess
+
+    model = tmp_path / "model.json"
+    shutil.copy(FIXTURES / "xgb_binary" / "model.json", model)
+    training = REPO / "tests" / "data" / "bundle_training.csv"
+    common = dict(name="parity", source="parity", created="2026-12-01T00:00:00Z")
+    for seed in (None, 7):
+        out = tmp_path / f"cli-{seed}.json"
+        args = [str(cli), "bundle", "build", "--model", str(model), "--training", str(training),
+                "--out", str(out), "--sample-rows", "50", "--bins", "5", "--tiers", "0.3,0.6",
+                "--name", "parity", "--source", "parity", "--created", common["created"]]
+        if seed is not None:
+            args += ["--seed", str(seed)]
+        subprocess.run(args, check=True, capture_output=True)
+        df = pd.read_csv(training, dtype={"customerID": str})
+        b = cl.Bundle.build(model.read_bytes(), df, label="Churn", id_column="customerID",
+                            sample_size=50, bins=5,
+                            tiers={"low": 0.0, "medium": 0.3, "high": 0.6}, seed=seed, **common)
+        assert b.to_json() == out.read_text(), f"seed {seed}"

@@ -74,6 +74,11 @@ pub use crate::report::tiers::{RiskTiers, Tier};
 mod reports;
 pub use reports::{quality_report, tiers_of};
 
+pub mod builder;
+pub use builder::{
+    BuildSummary, Built, BundleBuilder, Training, DEFAULT_ID_COLUMN, DEFAULT_LABEL_COLUMN,
+};
+
 /// The `format` value of a bundle file.
 ///
 /// ```

@@ -1,15 +1,15 @@
 """``Bundle.build``: a bundle from a trained model and its training DataFrame.
 
-It composes the core's pieces the way ``examples/build_demo_bundle.py`` does by hand:
-``Bundle::new`` (model bytes + schema), ``ReferenceProfile::from_matrix`` (the training rows),
-``set_sample`` (labelled rows for the quality report's estimated AUC), ``set_tiers`` and the
-metadata. The DataFrame becomes model inputs exactly as ``Model.predict`` reads it
-(:func:`churnlens._input.to_matrix`), so the reference and the sample hold what the model saw.
+This module only converts: the model to its file's bytes, the DataFrame to model inputs exactly
+as ``Model.predict`` reads them (:func:`churnlens._input.to_matrix`), labels to 0/1, category
+names to a schema patch. The core's ``BundleBuilder`` (``churn_core::bundle::builder``) does the
+rest (reference profile, labelled sample, metrics, tiers, metadata), the same code as
+``churnlens bundle build`` and Node's ``buildBundle``: the same model, data, ``created`` and
+``seed`` give the same bundle bytes.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _table
-from ._churnlens import Bundle, Schema, _auc, _parse_labels
+from ._churnlens import Bundle, Schema, _build_bundle, _parse_labels
 from ._errors import InputError
 
 Tiers = Union[Mapping[str, float], Sequence[Tuple[str, float]]]
@@ -52,7 +52,8 @@ def _source(model: Any) -> Tuple[bytes, str]:
 
 
 def _label_values(y: Any, what: str) -> np.ndarray:
-    """0/1 labels as float64, from numbers, booleans or words (Yes/No, Churned/Retained...)."""
+    """0/1 labels as float64, from numbers, booleans or words (Yes/No, Churned/Retained...);
+    NaN where the label is missing."""
     if str(getattr(y, "dtype", "")) == "category":  # a pandas categorical: its labels, as text
         arr = np.asarray(_table._column_cells(y), dtype=object)
     elif hasattr(y, "to_numpy"):
@@ -63,9 +64,14 @@ def _label_values(y: Any, what: str) -> np.ndarray:
         raise InputError(f"{what} must be one-dimensional, got shape {arr.shape}")
     if arr.dtype.kind in "biuf":
         out = arr.astype(np.float64)
+        missing = np.isnan(out)
     else:
         out = np.asarray(_parse_labels(_table._values(arr)), dtype=np.float64)
-    bad = ~np.isin(out, (0.0, 1.0))
+        missing = np.array([c is None or c != c or str(c).strip() == "" for c in arr.tolist()],
+                           dtype=bool)
+    # A missing label is an unlabelled row (NaN, as the core reads it); anything else must be
+    # a label.
+    bad = ~np.isin(out, (0.0, 1.0)) & ~missing
     if bad.any():
         examples = ", ".join(repr(v) for v in list(dict.fromkeys(arr[bad].tolist()))[:5])
         raise InputError(
@@ -123,37 +129,45 @@ def build(
     sample_size: int = 500,
     holdout: Any = None,
     bins: int = 10,
-    seed: int = 0,
+    seed: Optional[int] = None,
     metrics: Optional[Dict[str, float]] = None,
+    created: Optional[str] = None,
+    source: Optional[str] = None,
 ) -> Bundle:
     """Builds a bundle from a trained model and the DataFrame it was trained on.
 
     * ``model``: a trained ``xgboost``/``lightgbm`` Booster or scikit-learn wrapper, a model
-      file's path, or its bytes.
+      file's path, or its bytes. It must be a binary classifier with a logistic output
+      (``binary:logistic``, LightGBM ``binary``); others raise ``UnsupportedModelError``.
     * ``data``: the training DataFrame (pandas, polars or pyarrow), holding the model's features
       by name (extra columns are ignored), or a 2-D array of model inputs.
     * ``label``: the churn label: a column name of ``data`` (kept in the schema as the label,
       so the quality report finds it in new tables) or an array; 0/1, booleans or words such as
-      Yes/No. Without it the bundle has no labelled sample and the quality report gives no
-      estimated AUC.
-    * ``id_column``: the customer-id column, added to the schema as the identifier.
+      Yes/No. Without it the bundle has no labelled sample and no ``training_auc``.
+    * ``id_column``: the customer-id column, named in the schema as the identifier
+      (default ``customerID`` when the schema names none; the label defaults to ``Churn``).
     * ``schema``: a :class:`Schema` to use instead of the derived one (it must fit the model).
       The derived schema is the model's (``Schema.from_model``), with the category names of
       each categorical feature (the model's stored labels, else the training column's
       categories) so that text such as ``"Month-to-month"`` validates to the code the model
       was trained with.
     * ``tiers``: risk tiers, ``{"low": 0.0, "medium": 0.25, "high": 0.5}`` or a list of
-      ``(name, min_probability)``; None keeps the default tiers.
-    * ``sample_size``: labelled rows kept for the estimated-AUC check (default 500), drawn with
-      ``seed`` from ``holdout`` (a held-out DataFrame with the same label column: better) or
-      else from ``data``.
+      ``(name, min_probability)``; None writes the default tiers.
+    * ``sample_size``: labelled rows kept for the estimated-AUC check (default 500), from
+      ``holdout`` (a held-out DataFrame with the same label column: better) or else from
+      ``data``: evenly spaced through the rows, or with ``seed`` (an int) a seeded shuffle
+      whose rule is documented in the core (``churn_core::bundle::builder``).
     * ``bins``: quantile bins per numeric feature in the reference profile (default 10).
-    * ``name``, ``version``, ``description``, ``metrics``: metadata (``train_rows`` and, with
-      a sample, ``sample_auc`` are added to the metrics).
+    * ``name``, ``version``, ``description``, ``metrics``: metadata. ``training_rows`` and,
+      with labels, ``training_auc`` (in-sample) are added to the metrics; with a holdout,
+      ``holdout_rows`` and ``holdout_auc``. Metrics given here win.
+    * ``created``: the creation time written (ISO 8601; default now, UTC): fix it, and
+      ``seed``, for reproducible bytes.
+    * ``source``: what produced the model (default: the training library and its version
+      when ``model`` is a booster, else the core's ``<format> model (churnlens bundle build)``).
     """
     raw, produced = _source(model)
-    bundle = Bundle.from_model_bytes(raw)
-    cl_model = bundle.model
+    cl_model = Bundle.from_model_bytes(raw).model
 
     # Labels and the input columns.
     label_name = label if isinstance(label, str) else None
@@ -178,10 +192,9 @@ def build(
         xdf = None
         x = to_matrix(data, cl_model)
     x = np.ascontiguousarray(x, dtype=np.float64)
-    if y is not None and len(y) != x.shape[0]:
-        raise InputError(f"{len(y)} labels for {x.shape[0]} rows")
 
-    # Schema.
+    # The derived schema's category names (the DataFrame's own, which only Python sees).
+    schema_json = None
     if schema is None:
         patch: List[Dict[str, Any]] = []
         kinds = cl_model.feature_kinds
@@ -192,48 +205,38 @@ def build(
             cats = _category_names(cl_model, j, column)
             if cats:
                 patch.append({"name": fname, "categories": cats})
-        if id_column is not None:
-            patch.append({"name": str(id_column), "kind": "identifier"})
-        if label_name is not None:
-            patch.append({"name": label_name, "kind": "label"})
-        schema = bundle.schema.enrich_json(json.dumps({"features": patch}))
-    bundle.set_schema(schema)
+        if patch:
+            schema_json = json.dumps({"features": patch})
 
-    # Reference profile of every training row.
-    bundle.set_reference(x, bins)
+    hx = hy = None
+    if holdout is not None:
+        if label_name is None:
+            raise InputError("holdout needs label to be a column name")
+        hdf = _table._as_pandas(holdout)
+        if label_name not in [str(c) for c in hdf.columns]:
+            raise InputError(f"label {label_name!r} is not a column of holdout")
+        hy = _label_values(hdf[label_name], f"holdout label column {label_name!r}")
+        hx = np.ascontiguousarray(to_matrix(_inputs_frame(hdf, cl_model, drop), cl_model),
+                                  dtype=np.float64)
 
-    # Labelled sample.
-    extra: Dict[str, float] = {"train_rows": float(x.shape[0])}
-    if y is not None and sample_size > 0:
-        if holdout is not None:
-            if label_name is None:
-                raise InputError("holdout needs label to be a column name")
-            hdf = _table._as_pandas(holdout)
-            if label_name not in [str(c) for c in hdf.columns]:
-                raise InputError(f"label {label_name!r} is not a column of holdout")
-            sy = _label_values(hdf[label_name], f"holdout label column {label_name!r}")
-            sx = np.ascontiguousarray(to_matrix(_inputs_frame(hdf, cl_model, drop), cl_model))
-        else:
-            sx, sy = x, y
-        rng = np.random.default_rng(seed)
-        k = min(int(sample_size), sx.shape[0])
-        idx = np.sort(rng.choice(sx.shape[0], size=k, replace=False))
-        sx, sy = np.ascontiguousarray(sx[idx], dtype=np.float64), sy[idx]
-        bundle.set_sample(sx, sy)
-        if cl_model.num_outputs == 1:
-            sample_auc = _auc(np.asarray(cl_model.predict(sx)).tolist(), sy.tolist())
-            if sample_auc is not None:
-                extra["sample_auc"] = round(sample_auc, 6)
-
-    if tiers is not None:
-        bundle.set_tiers(_tier_list(tiers))
-    created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
-    bundle.set_metadata(
+    return _build_bundle(
+        raw,
+        x,
+        y,
+        schema=schema,
+        schema_json=schema_json,
+        label_column=label_name,
+        id_column=id_column,
+        holdout_x=hx,
+        holdout_labels=hy,
+        sample_rows=int(sample_size),
+        bins=int(bins),
+        tiers=_tier_list(tiers) if tiers is not None else None,
         name=name,
         version=version,
-        created=created.isoformat().replace("+00:00", "Z"),
         description=description,
-        source=produced,
-        metrics={**extra, **{str(k): float(v) for k, v in (metrics or {}).items()}},
+        source=source if source is not None else (produced or None),
+        created=created,
+        seed=None if seed is None else int(seed),
+        metrics={str(k): float(v) for k, v in (metrics or {}).items()} or None,
     )
-    return bundle

@@ -286,8 +286,10 @@ class Bundle:
         sample_size: int = 500,
         holdout: Any = None,
         bins: int = 10,
-        seed: int = 0,
+        seed: Optional[int] = None,
         metrics: Optional[_Map[str, float]] = None,
+        created: Optional[str] = None,
+        source: Optional[str] = None,
     ) -> "Bundle":
         """A bundle from a trained xgboost/lightgbm model (booster, scikit-learn wrapper, path
         or bytes) and its training DataFrame; see ``churnlens._bundle.build``."""
@@ -362,6 +364,28 @@ def _parse_labels(
     cells: Sequence[str], categories: Optional[Sequence[str]] = None
 ) -> npt.NDArray[np.float64]: ...
 def _auc(scores: Sequence[float], labels: Sequence[float]) -> Optional[float]: ...
+def _build_bundle(
+    model_bytes: bytes,
+    x: npt.NDArray[np.float64],
+    labels: Optional[npt.NDArray[np.float64]] = None,
+    *,
+    schema: Optional[Schema] = None,
+    schema_json: Optional[str] = None,
+    label_column: Optional[str] = None,
+    id_column: Optional[str] = None,
+    holdout_x: Optional[npt.NDArray[np.float64]] = None,
+    holdout_labels: Optional[npt.NDArray[np.float64]] = None,
+    sample_rows: int = 500,
+    bins: int = 10,
+    tiers: Optional[Sequence[Tuple[str, float]]] = None,
+    name: Optional[str] = None,
+    version: Optional[str] = None,
+    description: Optional[str] = None,
+    source: Optional[str] = None,
+    created: Optional[str] = None,
+    seed: Optional[int] = None,
+    metrics: Optional[_Map[str, float]] = None,
+) -> Bundle: ...
 
 # --- the main job (issue 5) ---------------------------------------------------------------------
 
