@@ -303,7 +303,7 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if str(out[c].dtype) == "category":
-            out[c] = np.asarray(out[c], dtype=object)
+            out[c] = pd.Series(np.asarray(out[c], dtype=object), index=out.index, dtype=object)
     return out
 
 
@@ -319,9 +319,14 @@ def test_text_columns_are_read_by_label(trained, lib):
     # The same inputs as the categorical frame, bit for bit, and the same SHAP values.
     np.testing.assert_array_equal(m.predict(text), m.predict(rows))
     np.testing.assert_array_equal(m.shap_values(text), m.shap_values(rows))
-    # pandas' own string dtype too.
-    strings = text.astype({"plan": "string", "region": "string"})
-    np.testing.assert_array_equal(m.predict(strings), m.predict(rows))
+    # pandas' string dtypes too ("str" is what pandas 3 infers for text), and a frame built
+    # from plain lists, seats as an object column of ints (read by its numeric labels).
+    for dtype in ("string", "str"):
+        strings = text.astype({"plan": dtype, "region": dtype})
+        np.testing.assert_array_equal(m.predict(strings), m.predict(rows))
+    inferred = pd.DataFrame({c: text[c].tolist() for c in text.columns}).astype({"seats": object})
+    assert str(inferred.plan.dtype) != "category"
+    np.testing.assert_array_equal(m.predict(inferred), m.predict(rows))
 
 
 def test_unseen_text_is_missing_for_lightgbm_and_refused_for_xgboost(trained):
