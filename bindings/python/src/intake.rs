@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use churn_core::bundle::explain::{explain_rows, text_inputs, TextCell};
 use churn_core::ndarray::{Array2, ArrayView2};
 use churn_core::normalize::parse_date;
 use churn_core::quality::auc;
@@ -26,6 +27,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
+use crate::pipeline::PyExplanation;
 use crate::{core_to_py, failure_to_py, guarded, input_error, int_obj, make_error, PyModel};
 
 /// Runs a core call guarded against panics and converts its error.
@@ -1213,10 +1215,11 @@ impl PyBundle {
         call(py, || b.set_tiers(t))
     }
 
-    /// Reasons for rows of model inputs: `x` is one row (a 1-D sequence in the schema's input
-    /// order, or a dict / pandas Series keyed by feature) or many (a 2-D array, a DataFrame
-    /// with the features as columns). Returns an `Explanation`, or a list of them; `top_k=None`
-    /// lists every contributing feature.
+    /// Reasons for rows: `x` is one row (a dict or pandas Series keyed by feature, or a 1-D
+    /// sequence in the schema's input order) or many (a DataFrame with the features as
+    /// columns, a 2-D array). Values are model inputs (numbers, NaN = missing) or text read with
+    /// the schema as validation reads it (`"Male"`, `"Month-to-month"`, `"Yes"`). Returns an
+    /// `Explanation`, or a list of them; `top_k=None` lists every contributing feature.
     #[pyo3(signature = (x, top_k = Some(3)))]
     fn explain<'py>(
         slf: &Bound<'py, Self>,
@@ -1224,8 +1227,9 @@ impl PyBundle {
         top_k: Option<usize>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let (matrix, single): (Bound<'py, PyAny>, bool) =
-            helper(py, "churnlens._pipeline", "_explain_input")?
+        type Converted<'py> = (Bound<'py, PyAny>, Vec<(usize, usize, String)>, bool);
+        let (matrix, texts, single): Converted<'py> =
+            helper(py, "churnlens._input", "explain_input")?
                 .call1((x, slf))?
                 .extract()?;
         let matrix = matrix
@@ -1234,14 +1238,32 @@ impl PyBundle {
             .try_readonly()
             .map_err(|e| PyTypeError::new_err(format!("cannot borrow the input array: {e}")))?;
         let this = slf.try_borrow()?;
-        let out = crate::pipeline::explain_rows(py, &this.inner, matrix, top_k)?;
+        let bundle = &this.inner;
+        let x = matrix.as_array();
+        let cells: Vec<TextCell<'_>> = texts
+            .iter()
+            .map(|(row, column, text)| TextCell {
+                row: *row,
+                column: *column,
+                text,
+            })
+            .collect();
+        let out = call_detached(py, || {
+            if cells.is_empty() {
+                return explain_rows(bundle, x, top_k);
+            }
+            let mut owned = x.to_owned();
+            text_inputs(bundle.schema(), &mut owned, &cells)?;
+            explain_rows(bundle, owned.view(), top_k)
+        })?;
+        let mut out = out.into_iter().map(PyExplanation::from_row);
         if single {
-            match out.into_iter().next() {
+            match out.next() {
                 Some(e) => Ok(Bound::new(py, e)?.into_any()),
                 None => Err(input_error(py, "no row to explain")),
             }
         } else {
-            Ok(pyo3::types::PyList::new(py, out)?.into_any())
+            Ok(pyo3::types::PyList::new(py, out.collect::<Vec<_>>())?.into_any())
         }
     }
 

@@ -23,10 +23,11 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
+use churn_core::model::Category;
 use churn_core::ndarray::{Array, ArrayView2, Dimension};
 use churn_core::{CategoryLabels, Error, FeatureKind, FeatureValue, Format, Model};
 use numpy::prelude::*;
-use numpy::{PyArray, PyArray2, PyReadonlyArray2};
+use numpy::{PyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -197,6 +198,13 @@ fn text_obj(py: Python<'_>, s: &str) -> Py<PyAny> {
 
 pub(crate) fn input_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     make_error(py, "InputError", "input", msg.into(), &[])
+}
+
+/// A category as `churnlens._input` passes it: text, or a number as float.
+#[derive(FromPyObject)]
+enum CategoryArg {
+    Text(String),
+    Number(f64),
 }
 
 /// A borrowed input matrix.
@@ -428,6 +436,39 @@ impl PyModel {
             _ => Ok(py.None().into_bound(py)),
         });
         PyList::new(py, items.collect::<PyResult<Vec<_>>>()?)
+    }
+
+    /// Model inputs of a categorical column: `categories` its distinct values (`str`, `float`
+    /// or None), `codes` each row's index into them (-1 = missing). The rules are the core's
+    /// (`Model::category_inputs`): by stored label, unseen = NaN for LightGBM and an
+    /// `InputError` for XGBoost; the codes themselves without stored labels.
+    fn _category_inputs<'py>(
+        &self,
+        py: Python<'py>,
+        feature: usize,
+        categories: Vec<Option<CategoryArg>>,
+        codes: PyReadonlyArray1<'py, i64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let cats: Vec<Option<Category<'_>>> = categories
+            .iter()
+            .map(|c| {
+                c.as_ref().map(|c| match c {
+                    CategoryArg::Text(t) => Category::Text(t),
+                    CategoryArg::Number(n) => Category::Number(*n),
+                })
+            })
+            .collect();
+        let codes = codes.as_array();
+        let model = &*self.model;
+        let out = py
+            .detach(|| {
+                guarded(|| match codes.as_slice() {
+                    Some(c) => model.category_inputs(feature, &cats, c),
+                    None => model.category_inputs(feature, &cats, &codes.to_vec()),
+                })
+            })
+            .map_err(|e| failure_to_py(py, e))?;
+        Ok(PyArray1::from_vec(py, out))
     }
 
     #[getter]

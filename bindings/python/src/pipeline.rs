@@ -16,16 +16,17 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use churn_core::bundle::explain::{explanation_text, RowExplanation};
 use churn_core::normalize::{parse_date, parse_label, NormalizeOptions};
 use churn_core::outcomes::{today_utc, OutcomeStore, Performance};
 use churn_core::pipeline::{Encoding, Flow, Pipeline, PipelineOptions, RunSummary, Sinks};
-use churn_core::risk::{tier_index, tiers_of, Explainer, Explanation, Reason};
+use churn_core::risk::{Explanation, Reason};
 use churn_core::scored::{CollectOptions, ScoredTable};
 use churn_core::store::LoggedRun;
 use churn_core::{Bundle, Error};
 use churn_core::{Delimiter, Threads};
 use numpy::prelude::*;
-use numpy::{PyArray1, PyReadonlyArray2};
+use numpy::PyArray1;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
@@ -970,6 +971,17 @@ pub(crate) struct PyExplanation {
     tier: Option<String>,
 }
 
+impl PyExplanation {
+    /// Wraps one row the core explained (`Bundle.explain`).
+    pub(crate) fn from_row(row: RowExplanation) -> Self {
+        PyExplanation {
+            inner: row.explanation,
+            probability: row.probability,
+            tier: row.tier,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ExplanationDict<'a> {
     probability: f64,
@@ -1062,20 +1074,7 @@ impl PyExplanation {
 
     /// A few lines for people: probability, tier, then one reason per line.
     fn to_text(&self) -> String {
-        let mut s = format!(
-            "churn probability {:.1}%{} (average customer {:.1}%)\n",
-            100.0 * self.probability,
-            self.tier
-                .as_deref()
-                .map_or(String::new(), |t| format!(", tier {t}")),
-            100.0 * self.inner.base_probability
-        );
-        for r in self.inner.raises.iter().chain(&self.inner.lowers) {
-            s.push_str("  - ");
-            s.push_str(&r.text);
-            s.push('\n');
-        }
-        s
+        explanation_text(&self.inner, self.probability, self.tier.as_deref())
     }
 
     fn __str__(&self) -> String {
@@ -1093,52 +1092,6 @@ impl PyExplanation {
             self.inner.lowers.len()
         )
     }
-}
-
-/// `Bundle.explain`: reasons for rows of model inputs (`x` already a float64 matrix in the
-/// schema's input order). `top_k=None` lists every contributing feature.
-pub(crate) fn explain_rows(
-    py: Python<'_>,
-    bundle: &Bundle,
-    x: PyReadonlyArray2<'_, f64>,
-    top_k: Option<usize>,
-) -> PyResult<Vec<PyExplanation>> {
-    let x = x.as_array();
-    let out = py
-        .detach(|| {
-            guarded(|| {
-                let explainer = Explainer::new(bundle, top_k.unwrap_or(0))?;
-                let model = bundle.model();
-                let p = model.predict(x)?;
-                let phi = model.shap_values(x)?;
-                let tiers = tiers_of(bundle);
-                let mut out = Vec::with_capacity(x.nrows());
-                for r in 0..x.nrows() {
-                    let xr = x.row(r).to_vec();
-                    let pr = phi.slice(churn_core::ndarray::s![r, 0, ..]).to_vec();
-                    let e = match top_k {
-                        Some(_) => explainer.explain(&xr, &pr),
-                        None => explainer.explain_all(&xr, &pr),
-                    };
-                    let prob = p[[r, 0]];
-                    let tier = tiers
-                        .tiers
-                        .get(tier_index(&tiers, prob))
-                        .map(|t| t.name.clone());
-                    out.push((e, prob, tier));
-                }
-                Ok(out)
-            })
-        })
-        .map_err(|e| failure_to_py(py, e))?;
-    Ok(out
-        .into_iter()
-        .map(|(inner, probability, tier)| PyExplanation {
-            inner,
-            probability,
-            tier,
-        })
-        .collect())
 }
 
 // ------------------------------------------------------------------------------------------

@@ -292,3 +292,73 @@ def test_without_labels_codes_are_used(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         np.testing.assert_allclose(m.predict(df), want, atol=1e-6)
+
+
+# --- text (object / string dtype) columns --------------------------------------------------
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every categorical column as plain values (object dtype), as read from a
+    CSV or built from dicts: strings for plan and region, integers for seats."""
+    out = df.copy()
+    for c in out.columns:
+        if str(out[c].dtype) == "category":
+            out[c] = pd.Series(np.asarray(out[c], dtype=object), index=out.index, dtype=object)
+    return out
+
+
+@pytest.mark.parametrize("lib", ["xgboost", "lightgbm"])
+def test_text_columns_are_read_by_label(trained, lib):
+    df, _, xg, lg = trained
+    native = xg if lib == "xgboost" else lg
+    m = cl.Model.load(native)
+    rows = df.iloc[:400]
+    text = _as_text(rows)
+    assert text.plan.dtype == object and text.plan.isna().any()
+    np.testing.assert_allclose(m.predict(text), native.predict_proba(rows)[:, 1], rtol=0, atol=1e-6)
+    # The same inputs as the categorical frame, bit for bit, and the same SHAP values.
+    np.testing.assert_array_equal(m.predict(text), m.predict(rows))
+    np.testing.assert_array_equal(m.shap_values(text), m.shap_values(rows))
+    # pandas' string dtypes too ("str" is what pandas 3 infers for text), and a frame built
+    # from plain lists, seats as an object column of ints (read by its numeric labels).
+    for dtype in ("string", "str"):
+        strings = text.astype({"plan": dtype, "region": dtype})
+        np.testing.assert_array_equal(m.predict(strings), m.predict(rows))
+    inferred = pd.DataFrame({c: text[c].tolist() for c in text.columns}).astype({"seats": object})
+    assert str(inferred.plan.dtype) != "category"
+    np.testing.assert_array_equal(m.predict(inferred), m.predict(rows))
+
+
+def test_unseen_text_is_missing_for_lightgbm_and_refused_for_xgboost(trained):
+    _, _, xg, lg = trained
+    new = pd.DataFrame(
+        {
+            "tenure": [3.0, 10.0],
+            "plan": ["pro", "gold"],
+            "region": ["east", "west"],
+            "seats": [5, 10],
+        }
+    )
+    as_nan = new.assign(plan=["pro", None])
+    lm = cl.Model.load(lg)
+    np.testing.assert_array_equal(lm.predict(new), lm.predict(as_nan))
+    xm = cl.Model.load(xg)
+    with pytest.raises(cl.InputError) as e:
+        xm.predict(new)
+    msg = str(e.value)
+    assert "'gold'" in msg and "'plan'" in msg and ".isin(model.category_labels[j])" in msg
+    # The advice in the message works.
+    j = xm.feature_names.index("plan")
+    fixed = new.copy()
+    fixed["plan"] = fixed["plan"].where(fixed["plan"].isin(xm.category_labels[j]))
+    np.testing.assert_array_equal(xm.predict(fixed), xm.predict(as_nan))
+
+
+def test_text_without_labels_is_refused(data):
+    X, y = data
+    bst = xgb.train({"max_depth": 2}, xgb.DMatrix(X, label=y["churn"]), 2)
+    m = cl.Model.load(bst)
+    df = pd.DataFrame(X[:5], columns=m.feature_names).astype({m.feature_names[0]: object})
+    df[m.feature_names[0]] = ["a", "b", "c", "d", "e"]
+    with pytest.raises(cl.InputError, match="not numeric"):
+        m.predict(df)

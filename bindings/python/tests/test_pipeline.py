@@ -444,6 +444,42 @@ def test_explanation_objects(bundle):
         cl.Bundle.load(REGRESSION).explain([[0.0] * 8])
 
 
+def test_explain_reads_labelled_rows(bundle):
+    """A row as exported (``"Male"``, ``"Month-to-month"``, ``"Yes"``, ``"29.85"``) explains
+    as its validated inputs do: as a pandas Series, a dict, a one-row DataFrame or a list."""
+    telco = pd.read_csv(TELCO, nrows=30)  # text columns are object dtype, numbers numbers
+    names = bundle.schema.input_names
+    checked = cl.validate(telco, None, bundle)
+    assert len(checked.rows) == 30
+    want = bundle.explain(checked.features[:30], top_k=None)
+    row = telco.iloc[0]
+    assert row["gender"] == "Female" and row["Contract"] == "Month-to-month"
+    one = bundle.explain(row, top_k=None)  # extra keys (customerID, Churn) are ignored
+    assert isinstance(one, cl.Explanation)
+    assert one.to_dict() == want[0].to_dict()
+    assert bundle.explain(row.to_dict(), top_k=None).to_dict() == want[0].to_dict()
+    assert bundle.explain([row[n] for n in names], top_k=None).to_dict() == want[0].to_dict()
+    frame = bundle.explain(telco[names].iloc[[0]], top_k=None)
+    assert isinstance(frame, list) and frame[0].to_dict() == want[0].to_dict()
+    many = bundle.explain(telco[names], top_k=None)
+    assert [e.to_dict() for e in many] == [e.to_dict() for e in want]
+    assert bundle.explain(telco[names].to_numpy(), top_k=None)[5].to_dict() == want[5].to_dict()
+    # Words, case and blanks as validation reads them; numbers stay model inputs.
+    d = row.to_dict()
+    d.update(gender="MALE", Partner="y", TotalCharges=" ", tenure=np.int64(1))
+    x = checked.features[0].copy()
+    x[names.index("gender")] = 1.0  # Female, Male
+    x[names.index("Partner")] = 1.0
+    x[names.index("TotalCharges")] = np.nan
+    x[names.index("tenure")] = 1.0
+    assert bundle.explain(d, top_k=None).to_dict() == bundle.explain(x, top_k=None).to_dict()
+    # A value the schema does not know names the feature and the value.
+    with pytest.raises(cl.InputError, match="feature 'Contract', row 0: \"Fortnightly\""):
+        bundle.explain({**row.to_dict(), "Contract": "Fortnightly"})
+    with pytest.raises(cl.InputError, match="no value for"):
+        bundle.explain({"gender": "Male"})
+
+
 # --- outcomes --------------------------------------------------------------------------------
 
 

@@ -71,6 +71,7 @@ pub use crate::report::reference::{
 };
 pub use crate::report::tiers::{RiskTiers, Tier};
 
+pub mod explain;
 mod reports;
 pub use reports::{quality_report, tiers_of};
 

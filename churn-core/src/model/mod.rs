@@ -94,6 +94,33 @@ impl CategoryLabels {
         self.len() == 0
     }
 
+    /// The code the model saw for `category`: its index among the labels, `None` when it is not
+    /// one of them. Text matches string labels exactly (case and spacing count, as in XGBoost
+    /// and LightGBM), a number matches numeric labels; a number never matches a string label
+    /// nor text a numeric one. Were a label stored twice, its last index wins (the libraries
+    /// build a label -> code map in order).
+    ///
+    /// ```
+    /// use churn_core::{model::Category, CategoryLabels};
+    /// let plans = CategoryLabels::Strings(vec!["basic".into(), "pro".into()]);
+    /// assert_eq!(plans.index_of(Category::Text("pro")), Some(1));
+    /// assert_eq!(plans.index_of(Category::Text("Pro")), None);
+    /// let seats = CategoryLabels::Numbers(vec![3.0, 7.0]);
+    /// assert_eq!(seats.index_of(Category::Number(7.0)), Some(1));
+    /// assert_eq!(seats.index_of(Category::Text("7")), None);
+    /// ```
+    pub fn index_of(&self, category: Category<'_>) -> Option<usize> {
+        match (self, category) {
+            (CategoryLabels::Strings(labels), Category::Text(t)) => {
+                labels.iter().rposition(|l| l == t)
+            }
+            (CategoryLabels::Numbers(labels), Category::Number(n)) => {
+                labels.iter().rposition(|&l| l == n)
+            }
+            _ => None,
+        }
+    }
+
     /// Reads a JSON array of strings or of numbers; anything else is `None`.
     pub(crate) fn from_json(v: &serde_json::Value) -> Option<CategoryLabels> {
         let a = v.as_array()?;
@@ -117,6 +144,32 @@ impl CategoryLabels {
 /// forest and TreeSHAP path tables). The engine owns the type; the model only holds it, as
 /// `Any`, so that this layer never imports the engine.
 pub(crate) type Derived = OnceLock<Box<dyn std::any::Any + Send + Sync>>;
+/// A category value as a caller holds it, before it is matched with a model's stored labels.
+///
+/// The type decides what it can match: text matches string labels, a number numeric labels
+/// (an `int` 5 and a float 5.0 are the same category, as in pandas and LightGBM).
+///
+/// ```
+/// use churn_core::model::Category;
+/// assert_ne!(Category::Text("5"), Category::Number(5.0));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Category<'a> {
+    /// A text category (`"Month-to-month"`).
+    Text(&'a str),
+    /// A numeric category (`5`, `2.5`); booleans are not numbers here.
+    Number(f64),
+}
+
+impl std::fmt::Display for Category<'_> {
+    /// Text in single quotes, numbers as written: how error messages list categories.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Category::Text(t) => write!(f, "'{t}'"),
+            Category::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
 
 /// A validated, immutable tree ensemble.
 ///
@@ -335,6 +388,118 @@ impl Model {
     pub fn category_labels(&self) -> &[Option<CategoryLabels>] {
         &self.category_labels
     }
+
+    /// The model inputs of a categorical column: `categories` are the column's distinct values
+    /// (`None` for one that is neither text nor a number), `codes` each row's index into them
+    /// (negative = missing), the way pandas stores a `category` column.
+    ///
+    /// With stored labels ([`Model::category_labels`]) each category becomes its label's index
+    /// ([`CategoryLabels::index_of`]), whatever the order or subset of `categories`, as XGBoost
+    /// and LightGBM map new data. A category the model was not trained with becomes missing
+    /// (NaN) for LightGBM, which is what LightGBM does, and is refused for XGBoost, which is
+    /// what XGBoost means to do ("Found a category not in the training set"; XGBoost 3.2 only
+    /// refuses values above the largest label and maps others to the next label). Categories
+    /// no row uses are not checked. Without stored labels the codes are the inputs (the column's
+    /// categories must then be the training ones, in the same order), as before XGBoost 3.1.
+    /// Missing rows are NaN.
+    ///
+    /// Errors with [`Error::Input`] when `feature` is out of range, a code names no category,
+    /// or (XGBoost) a row holds a category the model was not trained with.
+    ///
+    /// ```
+    /// use churn_core::{model::Category, Model};
+    /// let model = Model::load("../tests/data/labels/xgb_labels.json")?; // plan: basic, pro, team
+    /// let cats = [Some(Category::Text("team")), Some(Category::Text("basic"))];
+    /// let x = model.category_inputs(0, &cats, &[0, 1, -1])?;
+    /// assert_eq!(x[..2], [2.0, 0.0]);
+    /// assert!(x[2].is_nan());
+    /// let unseen = [Some(Category::Text("gold"))];
+    /// assert!(model.category_inputs(0, &unseen, &[0]).is_err());
+    /// # Ok::<(), churn_core::Error>(())
+    /// ```
+    pub fn category_inputs(
+        &self,
+        feature: usize,
+        categories: &[Option<Category<'_>>],
+        codes: &[i64],
+    ) -> Result<Vec<f64>> {
+        let Some(name) = self.feature_names.get(feature) else {
+            return Err(Error::Input {
+                reason: format!(
+                    "feature {feature} does not exist: the model has {} features",
+                    self.num_features
+                ),
+            });
+        };
+        let Some(labels) = self.category_labels.get(feature).and_then(Option::as_ref) else {
+            return Ok(codes
+                .iter()
+                .map(|&c| if c >= 0 { c as f64 } else { f64::NAN })
+                .collect());
+        };
+        // One lookup per category, not per row: a column has few categories and many rows.
+        let lut: Vec<Option<usize>> = categories
+            .iter()
+            .map(|c| c.and_then(|c| labels.index_of(c)))
+            .collect();
+        let mut out = Vec::with_capacity(codes.len());
+        let mut unseen = vec![false; categories.len()];
+        for (row, &code) in codes.iter().enumerate() {
+            if code < 0 {
+                out.push(f64::NAN);
+                continue;
+            }
+            let Some(hit) = usize::try_from(code).ok().and_then(|k| lut.get(k)) else {
+                return Err(Error::Input {
+                    reason: format!(
+                        "column '{name}', row {row}: code {code} names no category (the column \
+                         has {} categories)",
+                        categories.len()
+                    ),
+                });
+            };
+            match hit {
+                Some(i) => out.push(*i as f64),
+                None => {
+                    unseen[code as usize] = true;
+                    out.push(f64::NAN);
+                }
+            }
+        }
+        if self.format == Format::XGBoost && unseen.contains(&true) {
+            return Err(unseen_categories(name, categories, &unseen));
+        }
+        Ok(out)
+    }
+}
+
+/// The error for categories an XGBoost model was not trained with: at most ten, sorted.
+fn unseen_categories(name: &str, categories: &[Option<Category<'_>>], unseen: &[bool]) -> Error {
+    let mut shown: Vec<String> = categories
+        .iter()
+        .zip(unseen)
+        .filter(|(_, &u)| u)
+        .map(|(c, _)| {
+            c.map_or_else(
+                || "a value that is neither text nor a number".into(),
+                |c| c.to_string(),
+            )
+        })
+        .collect();
+    shown.sort();
+    shown.dedup();
+    let more = shown.len().saturating_sub(10);
+    shown.truncate(10);
+    let mut list = shown.join(", ");
+    if more > 0 {
+        list.push_str(&format!(", ... ({more} more)"));
+    }
+    Error::Input {
+        reason: format!(
+            "column '{name}' has categories the model was not trained with: {list} (XGBoost \
+             refuses them too: 'Found a category not in the training set')"
+        ),
+    }
 }
 
 /// Applies the output transform in place over one row's outputs. XGBoost computes its
@@ -423,4 +588,121 @@ pub(crate) fn expf(x: f32) -> f32 {
 #[inline]
 fn log1pf(x: f32) -> f32 {
     libm::log1p(x as f64) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(path: &str) -> Model {
+        Model::load(path).expect("the labelled fixture loads")
+    }
+
+    #[test]
+    fn labels_match_by_type_and_last_index() {
+        let s = CategoryLabels::Strings(vec!["a".into(), "b".into(), "a".into()]);
+        assert_eq!(s.index_of(Category::Text("a")), Some(2));
+        assert_eq!(s.index_of(Category::Text("A")), None);
+        assert_eq!(s.index_of(Category::Number(0.0)), None);
+        let n = CategoryLabels::Numbers(vec![3.0, 7.0]);
+        assert_eq!(n.index_of(Category::Number(7.0)), Some(1));
+        assert_eq!(n.index_of(Category::Number(-0.0)), None);
+        assert_eq!(n.index_of(Category::Text("3")), None);
+        assert_eq!(
+            CategoryLabels::Numbers(vec![0.0]).index_of(Category::Number(-0.0)),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn labelled_columns_map_by_label_whatever_their_order() {
+        for path in [
+            "../tests/data/labels/xgb_labels.json",
+            "../tests/data/labels/lgb_labels.txt",
+        ] {
+            let m = load(path);
+            // plan labels: basic, pro, team; the column's own order: team, pro, basic.
+            let cats = [
+                Some(Category::Text("team")),
+                Some(Category::Text("pro")),
+                Some(Category::Text("basic")),
+            ];
+            let x = m
+                .category_inputs(0, &cats, &[0, 1, 2, -1, 0])
+                .expect("known plans");
+            assert_eq!(x[..3], [2.0, 1.0, 0.0], "{path}");
+            assert!(x[3].is_nan());
+            assert_eq!(x[4], 2.0);
+            // seats labels: 3, 7, 9.
+            let seats = [Some(Category::Number(9.0)), Some(Category::Number(3.0))];
+            assert_eq!(
+                m.category_inputs(2, &seats, &[0, 1]).expect("seats"),
+                [2.0, 0.0]
+            );
+        }
+    }
+
+    #[test]
+    fn unseen_categories_are_missing_for_lightgbm_and_refused_for_xgboost() {
+        let cats = [
+            Some(Category::Text("pro")),
+            Some(Category::Text("gold")),
+            None,
+            Some(Category::Text("zzz")),
+        ];
+        let lgb = load("../tests/data/labels/lgb_labels.txt");
+        let x = lgb
+            .category_inputs(0, &cats, &[0, 1, 2])
+            .expect("LightGBM scores them");
+        assert_eq!(x[0], 1.0);
+        assert!(x[1].is_nan() && x[2].is_nan());
+        let xgb = load("../tests/data/labels/xgb_labels.json");
+        // Declared but unused ("zzz") is fine; only the values present are checked.
+        let e = xgb.category_inputs(0, &cats, &[0, 1, 1, 2]).unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, Error::Input { .. }));
+        assert!(msg.contains("column 'plan' has categories the model was not trained with: 'gold', a value that is neither"), "{msg}");
+        assert!(!msg.contains("zzz") && msg.contains("Found a category not in the training set"));
+        assert!(xgb.category_inputs(0, &cats, &[0, 0]).is_ok());
+    }
+
+    #[test]
+    fn many_unseen_categories_are_listed_sorted_and_capped() {
+        let names: Vec<String> = (0..13).rev().map(|i| format!("c{i:02}")).collect();
+        let cats: Vec<_> = names.iter().map(|n| Some(Category::Text(n))).collect();
+        let codes: Vec<i64> = (0..13).collect();
+        let msg = load("../tests/data/labels/xgb_labels.json")
+            .category_inputs(0, &cats, &codes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("'c00', 'c01'") && msg.contains("'c09', ... (3 more)"),
+            "{msg}"
+        );
+        assert!(!msg.contains("c10"));
+    }
+
+    #[test]
+    fn without_labels_codes_are_the_inputs() {
+        let m = load("../tests/fixtures/xgb_binary/model.json");
+        let x = m
+            .category_inputs(0, &[None, None], &[1, -1, 5])
+            .expect("codes");
+        assert_eq!(x[0], 1.0);
+        assert!(x[1].is_nan());
+        assert_eq!(x[2], 5.0);
+    }
+
+    #[test]
+    fn bad_features_and_codes_are_input_errors() {
+        let m = load("../tests/data/labels/xgb_labels.json");
+        let one = [Some(Category::Text("pro"))];
+        let e = m.category_inputs(9, &one, &[0]).unwrap_err();
+        assert!(e.to_string().contains("feature 9 does not exist"), "{e}");
+        let e = m.category_inputs(0, &one, &[1]).unwrap_err();
+        assert!(
+            e.to_string().contains("row 0: code 1 names no category"),
+            "{e}"
+        );
+    }
 }

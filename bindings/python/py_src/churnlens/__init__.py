@@ -128,8 +128,9 @@ class Model(_Model):
     """A tree-ensemble model (XGBoost JSON/UBJSON or LightGBM text), immutable and thread-safe.
 
     Create one with :meth:`Model.load`. Inputs ``X`` are 2-D NumPy arrays (``float64`` or
-    ``float32``, any memory order, NaN = missing), pandas DataFrames (columns matched by name),
-    polars DataFrames or pyarrow Tables.
+    ``float32``, any memory order, NaN = missing), pandas DataFrames (columns matched by name;
+    ``category`` columns, and text columns of features whose labels the model stores, are read
+    by label: see :mod:`churnlens._input`), polars DataFrames or pyarrow Tables.
     """
 
     __slots__ = ()

@@ -17,6 +17,9 @@ from typing import (
 
 import numpy as np
 import numpy.typing as npt
+import pandas
+
+from churnlens import Model
 
 __version__: str
 
@@ -72,6 +75,14 @@ class _Model:
         self, X: Any, n_threads: Optional[int] = None
     ) -> npt.NDArray[np.float64]:
         """SHAP interaction values, ``(n, F+1, F+1)`` or ``(n, K, F+1, F+1)``."""
+    def _category_inputs(
+        self,
+        feature: int,
+        categories: Sequence[Optional[Union[str, float]]],
+        codes: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.float64]:
+        """Model inputs of a categorical column (its categories and per-row codes, -1 =
+        missing), by the model's stored labels: the core's ``Model::category_inputs``."""
 
 def _panic_for_tests() -> None: ...
 
@@ -225,7 +236,7 @@ class Validated:
         "message"}`` per issue."""
     @property
     def summary(self) -> Dict[str, Any]: ...
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pandas.DataFrame:
         """The accepted rows as a pandas DataFrame indexed by row number."""
 
 class QualityReport:
@@ -296,7 +307,7 @@ class Bundle:
     def save(self, path: _Path) -> None: ...
     def to_json(self) -> str: ...
     @property
-    def model(self) -> Any:
+    def model(self) -> Model:
         """The embedded model as a ``churnlens.Model``."""
     @property
     def model_bytes(self) -> bytes: ...
@@ -330,17 +341,29 @@ class Bundle:
     def set_tiers(self, tiers: _Tiers) -> None:
         """``[(name, min_probability), ...]`` or ``{name: min_probability}``, ascending."""
     @overload
-    def explain(self, x: Union[Sequence[float], npt.NDArray[np.float64], Dict[str, float]],
-                top_k: Optional[int] = 3) -> "Explanation": ...
+    def explain(
+        self,
+        x: Union[Sequence[Union[float, str, None]], _Map[str, Union[float, str, None]], pandas.Series],
+        top_k: Optional[int] = 3,
+    ) -> "Explanation": ...
     @overload
-    def explain(self, x: Any, top_k: Optional[int] = 3) -> List["Explanation"]:
-        """Reasons for model inputs (schema input order): one row (1-D sequence, dict or
-        pandas Series) gives an :class:`Explanation`; a 2-D array or a DataFrame with the
-        features as columns gives a list. ``top_k=None`` lists every contributing feature.
+    def explain(
+        self,
+        x: Union[pandas.DataFrame, npt.NDArray[Any], Sequence[Sequence[Union[float, str, None]]]],
+        top_k: Optional[int] = 3,
+    ) -> List["Explanation"]:
+        """Reasons for rows in the schema's inputs: one row (a dict or pandas Series keyed by
+        feature, or a 1-D sequence in input order) gives an :class:`Explanation`; a DataFrame
+        with the features as columns or a 2-D array gives a list. Values are model inputs
+        (numbers, NaN = missing) or text read with the schema as ``validate`` reads it
+        (``"Male"``, ``"Month-to-month"``, ``"Yes"``). ``top_k=None`` lists every contributing
+        feature.
 
         >>> e = bundle.explain(checked.features[0])
         >>> e.tier, e.raises[0].text
         ('high', 'Tenure (1 month) raises churn risk by 19.4 points')
+        >>> bundle.explain(customers.iloc[0]).tier  # a row as exported: "Male", "Yes", ...
+        'high'
         """
 
 def _map_columns(
@@ -543,7 +566,11 @@ class OutcomeStore:
     def record_outcomes_csv(
         self, data: Any, date: Any = None, source: str = "python"
     ) -> Dict[str, int]: ...
-    def export_training(self, out: Any = None, model_hash: Optional[str] = None) -> Any:
+    @overload
+    def export_training(self, out: None = None, model_hash: Optional[str] = None) -> pandas.DataFrame:
+        """The exported training table as a DataFrame."""
+    @overload
+    def export_training(self, out: Any, model_hash: Optional[str] = None) -> int:
         """A DataFrame when ``out`` is None, else the number of rows written to ``out``."""
     def performance(self, model_hash: Optional[str] = None) -> Performance: ...
     def counts(self) -> Dict[str, int]: ...

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import os
-from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from ._churnlens import (
     _score_frame,
 )
 from ._errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["Progress", "score_csv", "report_csv", "score_frame", "FRAME_COLUMNS"]
 
@@ -191,39 +194,6 @@ def _training_frame(data: bytes) -> Any:
     text = {c: str for c in ("customer_id", "tier", "scored_at", "observed_on", "model_hash",
                              "model_version")}
     return pd.read_csv(io.BytesIO(data), dtype=text, keep_default_na=False, na_values=[""])
-
-
-def _explain_input(x: Any, bundle: Bundle) -> Tuple[np.ndarray, bool]:
-    """``(float64 matrix in the schema's input order, whether x was one row)``."""
-    names = list(bundle.schema.input_names)
-    top = _table._top_module(x)
-    if isinstance(x, dict) or (top == "pandas" and type(x).__name__ == "Series"):
-        keys = list(x.keys())
-        missing = [n for n in names if n not in keys]
-        if missing:
-            raise InputError(f"the row has no value for {missing[:10]}")
-        row = np.array([np.nan if x[n] is None else x[n] for n in names], dtype=np.float64)
-        return row.reshape(1, -1), True
-    if _table._is_frame(x):
-        from ._input import to_matrix  # noqa: PLC0415
-
-        m = to_matrix(_table._as_pandas(x), bundle.model)
-        return np.ascontiguousarray(m, dtype=np.float64), False
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim == 1:
-        if arr.shape[0] != len(names):
-            raise InputError(
-                f"one row must have the bundle's {len(names)} inputs ({names[:5]}...), got "
-                f"{arr.shape[0]} values"
-            )
-        return np.ascontiguousarray(arr.reshape(1, -1)), True
-    if arr.ndim == 2:
-        if arr.shape[1] != len(names):
-            raise InputError(
-                f"rows must have the bundle's {len(names)} inputs, got {arr.shape[1]} columns"
-            )
-        return np.ascontiguousarray(arr), False
-    raise InputError(f"expected one row or a 2-D table of model inputs, got {arr.ndim}-D")
 
 
 # --- the runs --------------------------------------------------------------------------------
@@ -413,7 +383,7 @@ def score_frame(
     first_row: int = 1,
     n_threads: Optional[int] = None,
     return_summary: bool = False,
-) -> Any:
+) -> Union["pd.DataFrame", Tuple["pd.DataFrame", RunSummary]]:
     """Scores a DataFrame of customers: one output row per input row, in input order, none
     dropped.
 
