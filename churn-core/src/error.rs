@@ -5,7 +5,9 @@
 //! problem in their file.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 /// A convenient alias for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -128,6 +130,10 @@ pub enum Error {
         column: usize,
         /// The parser's reason.
         reason: String,
+        /// The parser's own error, when the text was valid UTF-8 and `serde_json` rejected it
+        /// (build with [`Error::json`]).
+        #[source]
+        source: Option<serde_json::Error>,
     },
 
     /// The bytes are not valid UBJSON.
@@ -240,6 +246,10 @@ pub enum Error {
         path: String,
         /// SQLite's reason.
         reason: String,
+        /// SQLite's own error (`rusqlite::Error`) when it raised this one (build with
+        /// [`Error::database`]); boxed so that the type does not depend on the `sqlite` feature.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
     /// A value in a record (an outcome row, a setting) is not valid.
@@ -252,6 +262,35 @@ pub enum Error {
         /// Why it is invalid.
         reason: String,
     },
+
+    /// An error raised while reading a named file: the file, and what went wrong in it. Its
+    /// message, [`Error::code`] and [`Error::source`](std::error::Error::source) are the inner
+    /// error's; [`Error::position`] adds the file. [`Error::root`] gives the inner error for
+    /// matching on its variant.
+    #[error(transparent)]
+    InFile(Box<InFile>),
+}
+
+/// The payload of [`Error::InFile`]: a file and the error raised while reading it.
+#[derive(Debug)]
+pub struct InFile {
+    /// The file that was being read.
+    pub path: PathBuf,
+    /// What went wrong in it.
+    pub error: Error,
+}
+
+impl fmt::Display for InFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The inner message, unchanged: callers (the CLI) already name the file they load.
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for InFile {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
 }
 
 impl Error {
@@ -272,13 +311,104 @@ impl Error {
         }
     }
 
-    /// A short stable name of the error's kind, for bindings and logs.
+    /// A JSON syntax error from `serde_json`, kept as the source.
+    ///
+    /// ```
+    /// use churn_core::Error;
+    /// let parse = serde_json::from_str::<serde_json::Value>("{\n  \"a\": ]").unwrap_err();
+    /// let err = Error::json(parse);
+    /// assert_eq!(err.code(), "json");
+    /// assert_eq!((err.position().line, err.position().column), (Some(2), Some(8)));
+    /// assert!(std::error::Error::source(&err).is_some());
+    /// ```
+    pub fn json(source: serde_json::Error) -> Error {
+        Error::Json {
+            line: source.line(),
+            column: source.column(),
+            reason: source.to_string(),
+            source: Some(source),
+        }
+    }
+
+    /// A database error, keeping the driver's error (e.g. `rusqlite::Error`) as the source.
+    ///
+    /// ```
+    /// use churn_core::Error;
+    /// let err = Error::database("log.db", std::io::Error::other("disk full"));
+    /// assert_eq!(err.to_string(), "database log.db: disk full");
+    /// assert_eq!(err.position().file.as_deref(), Some("log.db"));
+    /// assert!(std::error::Error::source(&err).is_some());
+    /// ```
+    pub fn database(
+        path: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Database {
+            path: path.into(),
+            reason: source.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// The same error, marked as raised while reading `path` ([`Error::InFile`]), so that
+    /// [`Error::position`] names the file. Errors that already name a file are returned as
+    /// they are.
+    ///
+    /// ```
+    /// use churn_core::{Error, Model};
+    /// let err = Model::from_bytes(b"{\"learner\": ]").unwrap_err().in_file("model.json");
+    /// assert_eq!(err.code(), "json");
+    /// assert_eq!(err.position().file.as_deref(), Some("model.json"));
+    /// assert!(matches!(err.root(), Error::Json { line: 1, .. }));
+    /// ```
+    pub fn in_file(self, path: impl AsRef<Path>) -> Error {
+        if self.position().file.is_some() {
+            return self;
+        }
+        Error::InFile(Box::new(InFile {
+            path: path.as_ref().to_path_buf(),
+            error: self,
+        }))
+    }
+
+    /// The error itself, or for [`Error::InFile`] the error raised inside the file: the one to
+    /// match on.
+    ///
+    /// ```
+    /// use churn_core::{Error, Model};
+    /// let err = Model::load("../tests/fixtures/lgb_linear_tree/model.txt").unwrap_err();
+    /// assert!(matches!(err, Error::InFile(_)));
+    /// assert!(matches!(err.root(), Error::Unsupported { .. }));
+    /// ```
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::InFile(inner) => inner.error.root(),
+            other => other,
+        }
+    }
+
+    /// [`Error::root`], by value.
+    ///
+    /// ```
+    /// use churn_core::{Error, Model};
+    /// let err = Model::load("../tests/fixtures/lgb_linear_tree/model.txt").unwrap_err();
+    /// assert!(matches!(err.into_root(), Error::Unsupported { .. }));
+    /// ```
+    pub fn into_root(self) -> Error {
+        match self {
+            Error::InFile(inner) => inner.error.into_root(),
+            other => other,
+        }
+    }
+
+    /// A short stable code naming the kind of error, the same in every runtime (Python's
+    /// `err.code`, JS's `err.code`); docs/errors.md lists them all.
     ///
     /// ```
     /// use churn_core::Model;
-    /// assert_eq!(Model::from_bytes(b"").unwrap_err().kind(), "unknown_format");
+    /// assert_eq!(Model::from_bytes(b"").unwrap_err().code(), "unknown_format");
     /// ```
-    pub fn kind(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             Error::Io { .. } => "io",
             Error::UnknownFormat { .. } => "unknown_format",
@@ -296,7 +426,201 @@ impl Error {
             Error::Write { .. } => "write",
             Error::Database { .. } => "database",
             Error::Record { .. } => "record",
+            Error::InFile(inner) => inner.error.code(),
         }
+    }
+
+    /// The same as [`Error::code`] (its older name).
+    ///
+    /// ```
+    /// use churn_core::Model;
+    /// assert_eq!(Model::from_bytes(b"").unwrap_err().kind(), "unknown_format");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        self.code()
+    }
+
+    /// Where the problem is, as far as the error knows: file, line, row, column, tree, node,
+    /// field, byte. Parts that do not apply are `None`.
+    ///
+    /// ```
+    /// use churn_core::Model;
+    /// let err = Model::load("../tests/fixtures/lgb_binary/missing.txt").unwrap_err();
+    /// assert_eq!(err.position().file.as_deref(), Some("../tests/fixtures/lgb_binary/missing.txt"));
+    /// assert_eq!(err.position().line, None);
+    /// ```
+    pub fn position(&self) -> Position {
+        let at = Position::default();
+        match self {
+            Error::Io { path, .. } => at.with_file(path),
+            Error::Json { line, column, .. } => Position {
+                line: Some(*line as u64),
+                column: Some(*column as u64),
+                ..at
+            },
+            Error::Ubjson { offset, .. } => Position {
+                byte: Some(*offset as u64),
+                ..at
+            },
+            Error::Model { location, .. } => Position::from(location.clone()),
+            Error::Schema { field, .. }
+            | Error::Vocabulary { field, .. }
+            | Error::Bundle { field, .. } => at.with_field(field),
+            Error::Override { feature, .. } => at.with_field(feature),
+            Error::Csv { line, .. } => Position {
+                line: nonzero(*line),
+                ..at
+            },
+            Error::Encoding {
+                row,
+                line,
+                byte,
+                column,
+                ..
+            } => encoding_position(*row, *line, *byte, column),
+            Error::Write { target, .. } => at.with_file(Path::new(target)),
+            Error::Database { path, .. } => at.with_file(Path::new(path)),
+            Error::Record { row, column, .. } => Position {
+                row: nonzero(*row),
+                ..at.with_field(column)
+            },
+            Error::InFile(inner) => inner.error.position().with_file(&inner.path),
+            Error::UnknownFormat { .. } | Error::Unsupported { .. } | Error::Input { .. } => at,
+        }
+    }
+}
+
+/// `None` for the 0 that some variants use for "unknown".
+fn nonzero(v: u64) -> Option<u64> {
+    (v != 0).then_some(v)
+}
+
+/// The column of an encoding error is written `3 ('Name')`: its number and its header.
+fn encoding_position(row: u64, line: u64, byte: u64, column: &str) -> Position {
+    let digits = column.len()
+        - column
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .len();
+    let header = column[digits..]
+        .trim()
+        .strip_prefix("('")
+        .and_then(|rest| rest.strip_suffix("')"));
+    Position {
+        line: Some(line),
+        row: Some(row),
+        column: column[..digits].parse().ok(),
+        byte: Some(byte),
+        field: header.map(str::to_string),
+        ..Position::default()
+    }
+}
+
+/// Where a problem sits, in any input churnlens reads: [`Error::position`].
+///
+/// Each part is optional. [`fmt::Display`] prints the known parts, most general first;
+/// serialized (JSON) the unknown parts are left out, which is what the Python, Node and WASM
+/// bindings give as `err.position`.
+///
+/// ```
+/// use churn_core::{Error, Location, Position};
+/// let at = Position::from(Location::tree(3).node(17).field("left_children"));
+/// assert_eq!(at.to_string(), "tree 3, node 17, field `left_children`");
+/// assert_eq!(
+///     serde_json::to_string(&at).unwrap(),
+///     r#"{"tree":3,"node":17,"field":"left_children"}"#
+/// );
+/// let err = Error::json(serde_json::from_str::<u8>("[").unwrap_err()).in_file("m.json");
+/// assert_eq!(err.position().to_string(), "m.json, line 1, column 1");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Position {
+    /// The file (or, for a failed write, the output) concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line of a text file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 1-based data row of a table (0 = the header row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// 1-based column: a character column of a JSON text, or a column number of a table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// Index of a tree in a model, counting from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree: Option<usize>,
+    /// Index of a node inside its tree, as numbered in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<usize>,
+    /// A named place: a model field, a schema feature and field, a bundle field, a column
+    /// header, a mapped feature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// 0-based byte offset in the input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub byte: Option<u64>,
+}
+
+impl Position {
+    /// True when no part is known.
+    ///
+    /// ```
+    /// use churn_core::Model;
+    /// assert!(Model::from_bytes(b"").unwrap_err().position().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        *self == Position::default()
+    }
+
+    fn with_file(self, path: &Path) -> Position {
+        Position {
+            file: Some(path.to_string_lossy().into_owned()),
+            ..self
+        }
+    }
+
+    fn with_field(self, field: &str) -> Position {
+        Position {
+            field: Some(field.to_string()),
+            ..self
+        }
+    }
+}
+
+impl From<Location> for Position {
+    fn from(at: Location) -> Position {
+        Position {
+            line: at.line.map(|l| l as u64),
+            tree: at.tree,
+            node: at.node,
+            field: at.field,
+            ..Position::default()
+        }
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        parts.extend(self.file.clone());
+        let numbered = [
+            ("line", self.line),
+            ("row", self.row),
+            ("column", self.column),
+            ("byte", self.byte),
+            ("tree", self.tree.map(|t| t as u64)),
+            ("node", self.node.map(|n| n as u64)),
+        ];
+        for (name, value) in numbered {
+            if let Some(v) = value {
+                parts.push(format!("{name} {v}"));
+            }
+        }
+        if let Some(field) = &self.field {
+            parts.push(format!("field `{field}`"));
+        }
+        f.write_str(&parts.join(", "))
     }
 }
 

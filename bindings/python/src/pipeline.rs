@@ -1186,6 +1186,7 @@ fn closed_store(path: &str) -> Error {
     Error::Database {
         path: path.to_string(),
         reason: "the OutcomeStore is closed".into(),
+        source: None,
     }
 }
 
