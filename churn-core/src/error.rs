@@ -633,3 +633,244 @@ pub(crate) fn line_and_column(before: &[u8]) -> (usize, usize) {
         .map_or(0, |i| i + 1);
     (line, before.len() - start + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+    }
+
+    fn pos(err: &Error) -> String {
+        serde_json::to_string(&err.position()).unwrap()
+    }
+
+    #[test]
+    fn io_names_the_file() {
+        let err = Error::Io {
+            path: "data/m.json".into(),
+            source: io(),
+        };
+        assert_eq!(pos(&err), r#"{"file":"data/m.json"}"#);
+        assert_eq!(err.position().to_string(), "data/m.json");
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn json_has_line_and_column_and_keeps_the_parser_error() {
+        let parse = serde_json::from_str::<serde_json::Value>("{\n\n  \"a\": nul }").unwrap_err();
+        let err = Error::json(parse);
+        assert_eq!(pos(&err), r#"{"line":3,"column":11}"#);
+        let source = std::error::Error::source(&err).unwrap();
+        assert!(source.is::<serde_json::Error>(), "{source:?}");
+        // Built by hand (invalid UTF-8), there is no parser error to keep.
+        let err = Error::Json {
+            line: 1,
+            column: 2,
+            reason: "invalid UTF-8".into(),
+            source: None,
+        };
+        assert_eq!(pos(&err), r#"{"line":1,"column":2}"#);
+        assert!(std::error::Error::source(&err).is_none());
+    }
+
+    #[test]
+    fn ubjson_has_the_byte() {
+        let err = Error::Ubjson {
+            offset: 41,
+            reason: "truncated".into(),
+        };
+        assert_eq!(pos(&err), r#"{"byte":41}"#);
+        assert_eq!(err.position().to_string(), "byte 41");
+    }
+
+    #[test]
+    fn model_has_tree_node_field_and_line() {
+        let err = Error::model(Location::tree(2).node(5).field("split_indices"), "bad");
+        assert_eq!(pos(&err), r#"{"tree":2,"node":5,"field":"split_indices"}"#);
+        let err = Error::model(Location::field_only("num_class").line(7), "bad");
+        assert_eq!(pos(&err), r#"{"line":7,"field":"num_class"}"#);
+    }
+
+    #[test]
+    fn named_places_are_the_field() {
+        let field = |s: &str| format!(r#"{{"field":"{s}"}}"#);
+        let (f, reason) = ("feature `tenure`, field `min`".to_string(), String::new());
+        let schema = Error::Schema {
+            field: f.clone(),
+            reason: reason.clone(),
+        };
+        assert_eq!(pos(&schema), field("feature `tenure`, field `min`"));
+        let vocabulary = Error::Vocabulary {
+            field: "concept tenure".into(),
+            reason: reason.clone(),
+        };
+        assert_eq!(pos(&vocabulary), field("concept tenure"));
+        let bundle = Error::Bundle {
+            field: "metadata.content_hash".into(),
+            reason: reason.clone(),
+        };
+        assert_eq!(pos(&bundle), field("metadata.content_hash"));
+        let over = Error::Override {
+            feature: "tenure".into(),
+            reason,
+        };
+        assert_eq!(pos(&over), field("tenure"));
+    }
+
+    #[test]
+    fn csv_has_the_line_unless_unknown() {
+        let at = |line| {
+            pos(&Error::Csv {
+                line,
+                reason: "unbalanced quote".into(),
+            })
+        };
+        assert_eq!(at(12), r#"{"line":12}"#);
+        assert_eq!(at(0), "{}");
+    }
+
+    #[test]
+    fn encoding_splits_the_column_into_number_and_header() {
+        let err = Error::Encoding {
+            encoding: "UTF-8".into(),
+            row: 4000,
+            line: 4001,
+            byte: 123_456,
+            column: "2 ('name')".into(),
+            reason: "invalid byte".into(),
+        };
+        assert_eq!(
+            pos(&err),
+            r#"{"line":4001,"row":4000,"column":2,"field":"name","byte":123456}"#
+        );
+        assert_eq!(
+            err.position().to_string(),
+            "line 4001, row 4000, column 2, byte 123456, field `name`"
+        );
+        let bare = Error::Encoding {
+            encoding: "UTF-8".into(),
+            row: 0,
+            line: 1,
+            byte: 0,
+            column: "1".into(),
+            reason: "invalid byte".into(),
+        };
+        assert_eq!(pos(&bare), r#"{"line":1,"row":0,"column":1,"byte":0}"#);
+    }
+
+    #[test]
+    fn write_and_database_name_their_target() {
+        let write = Error::Write {
+            target: "out/scored.csv".into(),
+            source: io(),
+        };
+        assert_eq!(pos(&write), r#"{"file":"out/scored.csv"}"#);
+        let db = Error::database("log.db", io());
+        assert_eq!(pos(&db), r#"{"file":"log.db"}"#);
+        assert!(std::error::Error::source(&db).is_some());
+    }
+
+    #[test]
+    fn record_has_row_and_column_name() {
+        let err = Error::Record {
+            row: 3,
+            column: "churned".into(),
+            reason: "not a boolean".into(),
+        };
+        assert_eq!(pos(&err), r#"{"row":3,"field":"churned"}"#);
+        let setting = Error::Record {
+            row: 0,
+            column: "as_of".into(),
+            reason: "not a date".into(),
+        };
+        assert_eq!(pos(&setting), r#"{"field":"as_of"}"#);
+    }
+
+    #[test]
+    fn placeless_errors_have_an_empty_position() {
+        for err in [
+            Error::UnknownFormat { reason: "x".into() },
+            Error::unsupported("linear trees"),
+            Error::input("3 columns, the model has 4"),
+        ] {
+            assert!(err.position().is_empty(), "{err}");
+            assert_eq!(err.position().to_string(), "");
+            assert_eq!(pos(&err), "{}");
+        }
+    }
+
+    #[test]
+    fn in_file_adds_the_file_and_keeps_the_rest() {
+        let inner = Error::model(Location::tree(0).node(1).field("left_children"), "bad");
+        let message = inner.to_string();
+        let err = inner.in_file("models/m.json");
+        assert_eq!(err.code(), "model");
+        assert_eq!(err.kind(), "model");
+        assert_eq!(err.to_string(), message);
+        assert_eq!(
+            pos(&err),
+            r#"{"file":"models/m.json","tree":0,"node":1,"field":"left_children"}"#
+        );
+        assert!(matches!(err.root(), Error::Model { .. }));
+        // The serde_json error stays reachable through the wrapper.
+        let parse = serde_json::from_str::<u8>("x").unwrap_err();
+        let err = Error::json(parse).in_file("m.json");
+        let source = std::error::Error::source(&err).unwrap();
+        assert!(source.is::<serde_json::Error>());
+        // An error that already names a file is not wrapped again.
+        let io_err = Error::Io {
+            path: "a.json".into(),
+            source: io(),
+        }
+        .in_file("b.json");
+        assert!(matches!(io_err, Error::Io { .. }));
+        assert_eq!(pos(&io_err), r#"{"file":"a.json"}"#);
+        let twice = Error::input("x").in_file("a").in_file("b");
+        assert_eq!(twice.position().file.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn location_converts_into_a_position() {
+        let at = Location::tree(3).node(17).field("left_children").line(9);
+        let p: Position = at.clone().into();
+        assert_eq!(
+            (p.tree, p.node, p.field.as_deref(), p.line),
+            (Some(3), Some(17), Some("left_children"), Some(9))
+        );
+        assert_eq!(
+            at.to_string(),
+            "line 9, tree 3, node 17, field `left_children`"
+        );
+        assert_eq!(
+            p.to_string(),
+            "line 9, tree 3, node 17, field `left_children`"
+        );
+    }
+
+    /// The codes `Error::code` can return, read from its source so that a new variant's code
+    /// cannot be missed.
+    fn codes() -> Vec<String> {
+        let src = include_str!("error.rs");
+        let body = &src[src.find("pub fn code(&self)").unwrap()..];
+        let body = &body[..body.find("\n    }\n").unwrap()];
+        body.lines()
+            .filter_map(|l| l.split("=> \"").nth(1))
+            .map(|rest| rest.trim_end_matches(['"', ',']).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_code_is_in_docs_errors_md() {
+        let docs = include_str!("../../docs/errors.md");
+        let codes = codes();
+        assert_eq!(codes.len(), 16, "{codes:?}");
+        for code in codes {
+            assert!(
+                docs.contains(&format!("| `{code}` |")),
+                "docs/errors.md has no row for the code `{code}`"
+            );
+        }
+    }
+}
