@@ -865,7 +865,8 @@ mod tests {
     fn every_code_is_in_docs_errors_md() {
         let docs = include_str!("../../docs/errors.md");
         let codes = codes();
-        assert_eq!(codes.len(), 16, "{codes:?}");
+        // Today's 16 codes at least: the source was read right.
+        assert!(codes.len() >= 16, "{codes:?}");
         for code in codes {
             assert!(
                 docs.contains(&format!("| `{code}` |")),

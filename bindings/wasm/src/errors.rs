@@ -21,9 +21,44 @@ pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
 }
 
 pub(crate) fn core_error(err: churn_core::Error) -> JsValue {
-    // The position through the core's serde form, as every other result: one converter.
-    let position = crate::intake::to_js(&err.position()).unwrap_or_else(|_| Object::new().into());
-    js_error_at(err.code(), &err.to_string(), position)
+    js_error_at(
+        err.code(),
+        &err.to_string(),
+        position_object(&err.position()),
+    )
+}
+
+/// The known parts of a position as a plain object: the keys and values of the core's JSON form
+/// of `Position` (what Node and Python give), set one by one rather than through the serde
+/// round trip via `JSON.parse` that other results take, to add as few bytes as possible to a
+/// module at its size budget.
+fn position_object(p: &churn_core::Position) -> JsValue {
+    let obj = Object::new();
+    let mut put = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), &value);
+    };
+    if let Some(file) = &p.file {
+        put("file", JsValue::from_str(file));
+    }
+    let numbers = [
+        ("line", p.line),
+        ("row", p.row),
+        ("column", p.column),
+        ("tree", p.tree.map(|t| t as u64)),
+        ("node", p.node.map(|n| n as u64)),
+    ];
+    for (key, value) in numbers {
+        if let Some(v) = value {
+            put(key, JsValue::from_f64(v as f64));
+        }
+    }
+    if let Some(field) = &p.field {
+        put("field", JsValue::from_str(field));
+    }
+    if let Some(byte) = p.byte {
+        put("byte", JsValue::from_f64(byte as f64));
+    }
+    obj.into()
 }
 
 /// The same message the core gives, for checks made before calling it.

@@ -50,7 +50,7 @@ extern "C" {
 // JS values <-> the core's serde types
 
 /// A serde value as plain JS objects (through `JSON.parse`, as the Node package does).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value)
         .map_err(|e| js_error("internal", &format!("cannot convert a result to JS: {e}")))?;
     JSON::parse(&text)
