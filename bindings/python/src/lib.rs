@@ -20,17 +20,16 @@
 //! `score_frame`) in `pipeline.rs`.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
 use churn_core::ndarray::{Array, ArrayView2, Dimension};
-use churn_core::{CategoryLabels, Error, FeatureKind, FeatureValue, Format, Model};
+use churn_core::{CategoryLabels, FeatureKind, FeatureValue, Format, Model};
 use numpy::prelude::*;
 use numpy::{PyArray, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyType};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView};
 
 mod errors;
 mod intake;
