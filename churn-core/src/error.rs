@@ -529,8 +529,9 @@ fn encoding_position(row: u64, line: u64, byte: u64, column: &str) -> Position {
 ///     serde_json::to_string(&at).unwrap(),
 ///     r#"{"tree":3,"node":17,"field":"left_children"}"#
 /// );
-/// let err = Error::json(serde_json::from_str::<u8>("[").unwrap_err()).in_file("m.json");
-/// assert_eq!(err.position().to_string(), "m.json, line 1, column 1");
+/// let parse = serde_json::from_str::<serde_json::Value>("{\n  \"a\": ]").unwrap_err();
+/// let err = Error::json(parse).in_file("m.json");
+/// assert_eq!(err.position().to_string(), "m.json, line 2, column 8");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
