@@ -34,7 +34,7 @@ pub(crate) fn core_error(err: churn_core::Error) -> JsValue {
 /// module at its size budget.
 fn position_object(p: &churn_core::Position) -> JsValue {
     let obj = Object::new();
-    let mut put = |key: &str, value: JsValue| {
+    let put = |key: &str, value: JsValue| {
         let _ = Reflect::set(&obj, &JsValue::from_str(key), &value);
     };
     if let Some(file) = &p.file {
