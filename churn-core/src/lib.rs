@@ -42,7 +42,7 @@ pub mod run;
 pub mod store;
 
 pub use engine::predict::FeatureValue;
-pub use error::{Error, Location, Result};
+pub use error::{Error, InFile, Location, Position, Result};
 pub use model::{CategoryLabels, FeatureKind, Format, Model, Transform};
 
 /// Re-exported so callers build inputs with the same `ndarray` version.

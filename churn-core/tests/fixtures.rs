@@ -133,7 +133,8 @@ fn every_fixture_matches_the_real_libraries() {
         let dir = fixtures_dir().join(&name);
         let model_path = dir.join(case["model_file"].as_str().unwrap());
         if case.get("expect_error").is_some() {
-            match Model::load(&model_path) {
+            // `into_root`: the error inside Error::InFile, which names the file.
+            match Model::load(&model_path).map_err(Error::into_root) {
                 Err(Error::Unsupported { what }) => println!("{name}: refused as expected: {what}"),
                 other => failures.push(format!(
                     "{name}: expected an Unsupported error, got {other:?}"

@@ -191,7 +191,7 @@ fn lightgbm_lying_sizes_and_bad_values_are_refused() {
 
 #[test]
 fn lightgbm_linear_trees_are_unsupported() {
-    match Model::load(fixture("lgb_linear_tree/model.txt")) {
+    match Model::load(fixture("lgb_linear_tree/model.txt")).map_err(Error::into_root) {
         Err(Error::Unsupported { what }) => assert!(what.contains("linear"), "{what}"),
         other => panic!("expected Unsupported, got {other:?}"),
     }

@@ -7,12 +7,35 @@
 
 /**
  * The `Error` thrown (or the promise rejection) by churnlens. `code` is the kind of problem,
- * the core's error kind: `'io'` (Node only), `'unknown_format'`, `'json'`, `'ubjson'`,
- * `'model'`, `'unsupported'`, `'input'`, `'schema'`, `'csv'`, `'encoding'`, `'override'`,
- * `'bundle'`, `'write'`.
+ * the core's error code, the same string as Python's `err.code`: `'io'` (Node only),
+ * `'unknown_format'`, `'json'`, `'ubjson'`, `'model'`, `'unsupported'`, `'input'`, `'schema'`,
+ * `'vocabulary'`, `'csv'`, `'encoding'`, `'override'`, `'bundle'`, `'write'`, `'record'`,
+ * `'internal'` (a bug). docs/errors.md says what causes each and how to fix it.
  */
 export interface ChurnlensError extends Error {
   code: string
+  /** Where the problem is: the known parts only (`{}` when none is known). */
+  position: ErrorPosition
+}
+
+/** Where a problem is (the core's `Error::position`); each part is present only when known. */
+export interface ErrorPosition {
+  /** The file read (Node only: a path given to `load`), or the output written. */
+  file?: string
+  /** 1-based line of a text file (JSON or LightGBM model, CSV). */
+  line?: number
+  /** 1-based data row of a table (0 = the header row). */
+  row?: number
+  /** 1-based column: a character column of JSON text, or a column number of a table. */
+  column?: number
+  /** Index of the tree in a model, from 0. */
+  tree?: number
+  /** Index of the node in its tree, as numbered in the file. */
+  node?: number
+  /** A named place: a model field, a schema feature and field, a bundle field, a header. */
+  field?: string
+  /** 0-based byte offset in the input. */
+  byte?: number
 }
 
 /** Mapping decisions that win over the mapper: `{ feature: header }`, or `null` to keep a

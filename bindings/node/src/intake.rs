@@ -30,7 +30,7 @@ fn json_function<'e>(env: &'e Env, name: &str) -> Result<Function<'e, Unknown<'e
 }
 
 /// A serde value as plain JS objects (through `JSON.parse`, as the WASM package does).
-fn to_js<'e, T: Serialize>(env: &'e Env, value: &T) -> Result<Unknown<'e>> {
+pub(crate) fn to_js<'e, T: Serialize>(env: &'e Env, value: &T) -> Result<Unknown<'e>> {
     let text = serde_json::to_string(value).map_err(|e| {
         js_error(
             env,

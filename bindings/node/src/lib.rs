@@ -16,37 +16,22 @@
 //! The intake and scoring API (`Bundle`, `mapColumns`, `validate`, `qualityReport`,
 //! `scoreCsv`, `ScoredTable`) is in `intake.rs`.
 //!
-//! Errors are JS `Error`s whose `code` is the core's error kind (`"io"`, `"unknown_format"`,
-//! `"json"`, `"ubjson"`, `"model"`, `"unsupported"`, `"input"`, `"csv"`, `"encoding"`,
-//! `"override"`, `"bundle"`, `"schema"`, `"write"`).
+//! Errors are JS `Error`s whose `code` is the core's error code (`"io"`, `"unknown_format"`,
+//! `"json"`, `"model"`, `"csv"`, ...: docs/errors.md) and whose `position` says where the
+//! problem is (`errors.rs`).
 
 use std::sync::Arc;
 
 use churn_core::records::{self, Output, RecordValue, RecordsBuilder};
 use napi::bindgen_prelude::*;
-use napi::{JsValue, Unknown, ValueType};
+use napi::{Unknown, ValueType};
 use napi_derive::napi;
 
 mod build;
+mod errors;
 mod intake;
 
-/// A JS `Error` with `code` set, built on the JS thread so that promises reject with it too.
-fn js_error(env: &Env, code: &str, message: String) -> Error {
-    let build = || -> Result<Error> {
-        let mut obj = env.create_error(Error::new(Status::GenericFailure, message.clone()))?;
-        obj.set("code", code)?;
-        Ok(Error::from(obj.to_unknown()))
-    };
-    build().unwrap_or_else(|_| Error::new(Status::GenericFailure, message))
-}
-
-fn core_error(env: &Env, err: churn_core::Error) -> Error {
-    js_error(env, err.kind(), err.to_string())
-}
-
-fn input_error(env: &Env, message: String) -> Error {
-    js_error(env, "input", format!("invalid input: {message}"))
-}
+use errors::{core_error, input_error, js_error};
 
 /// Options of `predict` / `predictAsync`.
 #[napi(object)]

@@ -72,7 +72,7 @@ pub(crate) fn helper<'py>(
 
 /// Overrides files are JSON: their syntax errors are override errors, not model errors.
 fn overrides_error(py: Python<'_>, err: Error) -> PyErr {
-    match &err {
+    match err.root() {
         Error::Json { line, column, .. } => make_error(
             py,
             "OverrideError",
@@ -81,6 +81,7 @@ fn overrides_error(py: Python<'_>, err: Error) -> PyErr {
             &[
                 ("line", int_obj(py, *line as i64)),
                 ("column", int_obj(py, *column as i64)),
+                ("position", crate::errors::position_obj(py, &err)),
             ],
         ),
         _ => core_to_py(py, err),

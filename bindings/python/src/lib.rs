@@ -20,185 +20,26 @@
 //! `score_frame`) in `pipeline.rs`.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
 use churn_core::model::Category;
 use churn_core::ndarray::{Array, ArrayView2, Dimension};
-use churn_core::{CategoryLabels, Error, FeatureKind, FeatureValue, Format, Model};
+use churn_core::{CategoryLabels, FeatureKind, FeatureValue, Format, Model};
 use numpy::prelude::*;
 use numpy::{PyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyType};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView};
 
 mod build;
+mod errors;
 mod intake;
 mod pipeline;
 
-/// What went wrong inside a guarded call.
-pub(crate) enum Failure {
-    Core(Error),
-    Panic(String),
-}
-
-/// Runs `f`, turning a panic into a value so that it cannot unwind into Python.
-pub(crate) fn guarded<T>(f: impl FnOnce() -> churn_core::Result<T>) -> Result<T, Failure> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(Failure::Core(e)),
-        Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic payload".to_string());
-            Err(Failure::Panic(msg))
-        }
-    }
-}
-
-/// The exception classes, defined in Python (`churnlens/_errors.py`) so that they can use
-/// multiple inheritance (`InputError` is also a `ValueError`, `FileError` an `OSError`).
-fn error_class<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<'py, PyType>> {
-    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-    let module = MODULE.get_or_try_init(py, || {
-        Ok::<_, PyErr>(py.import("churnlens._errors")?.unbind())
-    })?;
-    Ok(module.bind(py).getattr(name)?.cast_into::<PyType>()?)
-}
-
-/// Builds the exception of class `class` with message `msg` and extra attributes.
-pub(crate) fn make_error(
-    py: Python<'_>,
-    class: &'static str,
-    kind: &str,
-    msg: String,
-    attrs: &[(&str, Py<PyAny>)],
-) -> PyErr {
-    let build = || -> PyResult<PyErr> {
-        let cls = error_class(py, class)?;
-        let exc = cls.call1((msg.clone(),))?;
-        exc.setattr("kind", kind)?;
-        for (name, value) in attrs {
-            exc.setattr(*name, value.bind(py))?;
-        }
-        Ok(PyErr::from_value(exc))
-    };
-    // If the hierarchy itself cannot be loaded (a broken installation), still report the error.
-    build().unwrap_or_else(|e| {
-        PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(format!("{msg} (and {e})"))
-    })
-}
-
-pub(crate) fn failure_to_py(py: Python<'_>, failure: Failure) -> PyErr {
-    match failure {
-        Failure::Panic(msg) => make_error(
-            py,
-            "InternalError",
-            "internal",
-            format!(
-                "internal error in churnlens (a bug: please report it with the model and input): {msg}"
-            ),
-            &[],
-        ),
-        Failure::Core(err) => core_to_py(py, err),
-    }
-}
-
-/// A Python int (the conversion cannot fail).
-pub(crate) fn int_obj(py: Python<'_>, v: i64) -> Py<PyAny> {
-    let Ok(o) = v.into_pyobject(py);
-    o.into_any().unbind()
-}
-
-pub(crate) fn core_to_py(py: Python<'_>, err: Error) -> PyErr {
-    let msg = err.to_string();
-    let kind = err.kind();
-    let int = |v: usize| int_obj(py, i64::try_from(v).unwrap_or(i64::MAX));
-    let text = |s: &str| text_obj(py, s);
-    match &err {
-        Error::Io { path, source } => {
-            let mut attrs = vec![(
-                "filename",
-                PyString::new(py, &path.to_string_lossy())
-                    .into_any()
-                    .unbind(),
-            )];
-            if let Some(code) = source.raw_os_error() {
-                attrs.push(("errno", int_obj(py, code.into())));
-                attrs.push((
-                    "strerror",
-                    PyString::new(py, &source.to_string()).into_any().unbind(),
-                ));
-            }
-            make_error(py, "FileError", kind, msg, &attrs)
-        }
-        Error::Json { line, column, .. } => make_error(
-            py,
-            "ModelError",
-            kind,
-            msg,
-            &[("line", int(*line)), ("column", int(*column))],
-        ),
-        Error::Ubjson { offset, .. } => {
-            make_error(py, "ModelError", kind, msg, &[("offset", int(*offset))])
-        }
-        Error::UnknownFormat { .. } | Error::Model { .. } => {
-            make_error(py, "ModelError", kind, msg, &[])
-        }
-        Error::Unsupported { .. } => make_error(py, "UnsupportedError", kind, msg, &[]),
-        Error::Input { .. } => make_error(py, "InputError", kind, msg, &[]),
-        Error::Schema { field, .. } => {
-            make_error(py, "SchemaError", kind, msg, &[("field", text(field))])
-        }
-        Error::Vocabulary { field, .. } => {
-            make_error(py, "VocabularyError", kind, msg, &[("field", text(field))])
-        }
-        Error::Csv { line, .. } => make_error(
-            py,
-            "CsvError",
-            kind,
-            msg,
-            &[(
-                "line",
-                int_obj(py, i64::try_from(*line).unwrap_or(i64::MAX)),
-            )],
-        ),
-        Error::Override { feature, .. } => make_error(
-            py,
-            "OverrideError",
-            kind,
-            msg,
-            &[("feature", text(feature))],
-        ),
-        Error::Bundle { field, .. } => {
-            make_error(py, "BundleError", kind, msg, &[("field", text(field))])
-        }
-        // `Error` is non-exhaustive: kinds without attributes are mapped by name, and a kind
-        // added later still derives from ChurnlensError.
-        _ => {
-            let class = match kind {
-                "encoding" => "EncodingError",
-                "record" => "RecordError",
-                "write" => "FileError",
-                "database" => "DatabaseError",
-                _ => "ChurnlensError",
-            };
-            make_error(py, class, kind, msg, &[])
-        }
-    }
-}
-
-/// A Python str.
-fn text_obj(py: Python<'_>, s: &str) -> Py<PyAny> {
-    PyString::new(py, s).into_any().unbind()
-}
-
-pub(crate) fn input_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
-    make_error(py, "InputError", "input", msg.into(), &[])
-}
+pub(crate) use errors::{
+    core_to_py, failure_to_py, guarded, input_error, int_obj, make_error, Failure,
+};
 
 /// A category as `churnlens._input` passes it: text, or a number as float.
 #[derive(FromPyObject)]

@@ -1101,6 +1101,7 @@ fn closed_store(path: &str) -> Error {
     Error::Database {
         path: path.to_string(),
         reason: "the OutcomeStore is closed".into(),
+        source: None,
     }
 }
 

@@ -11,7 +11,7 @@ import pytest
 
 import churnlens as cl
 
-from conftest import FIXTURES
+from conftest import FIXTURES, REPO
 
 XGB_JSON = (FIXTURES / "xgb_binary/model.json").read_bytes()
 XGB_UBJ = (FIXTURES / "xgb_binary_ubj/model.ubj").read_bytes()
@@ -202,3 +202,73 @@ def test_model_is_immutable():
         m.num_features = 3
     with pytest.raises(AttributeError):
         m.extra = 1
+
+
+# --- err.code and err.position: the core's Error::code / Error::position (docs/errors.md) ---
+
+
+def _broken_child(tree: int) -> bytes:
+    """The XGBoost fixture with the root of tree `tree` pointing at a node that does not exist."""
+    model = json.loads(XGB_JSON)
+    model["learner"]["gradient_booster"]["model"]["trees"][tree]["left_children"][0] = 99999
+    return json.dumps(model).encode()
+
+
+def test_malformed_model_file_has_code_and_position(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_bytes(_broken_child(1))
+    with pytest.raises(cl.ModelError) as e:
+        cl.Model.load(path)
+    err = e.value
+    assert err.code == "model" and err.kind == "model"
+    assert err.position == {"file": str(path), "tree": 1, "node": 0, "field": "left_children"}
+    assert "tree 1, node 0, field `left_children`" in str(err)
+    # From bytes there is no file to name.
+    with pytest.raises(cl.ModelError) as e:
+        cl.Model.load(_broken_child(1))
+    assert e.value.position == {"tree": 1, "node": 0, "field": "left_children"}
+
+
+def test_json_syntax_error_position_has_line_and_column(tmp_path):
+    path = tmp_path / "cut.json"
+    path.write_bytes(b'{\n  "learner": ]')
+    with pytest.raises(cl.ModelError) as e:
+        cl.Model.load(path)
+    assert e.value.code == "json"
+    assert e.value.position == {"file": str(path), "line": 2, "column": 14}
+    assert (e.value.line, e.value.column) == (2, 14)
+
+
+def latin1_after_sniff_window(rows: int = 4000) -> tuple[bytes, int]:
+    """A CSV whose first 64 KiB are UTF-8 and whose last row holds a Latin-1 byte; and the
+    offset at which that row starts."""
+    head = "customerID,tenure,Contract\n" + "".join(
+        f"C{i},{i % 70},Month-to-month\n" for i in range(1, rows + 1)
+    )
+    data = head.encode()
+    assert len(data) > 64 * 1024
+    return data + f"C{rows + 1},5,Mon\xe9\n".encode("latin-1"), len(data)
+
+
+def test_bad_csv_has_code_and_position():
+    data, start = latin1_after_sniff_window()
+    bundle = cl.Bundle.load(REPO / "examples" / "demo" / "telco_bundle.json")
+    with pytest.raises(cl.EncodingError) as e:
+        cl.score_csv(data, bundle)
+    err = e.value
+    assert err.code == "encoding"
+    assert err.position == {
+        "line": 4002,
+        "row": 4001,
+        "column": 3,
+        "field": "Contract",
+        "byte": start,
+    }
+
+
+def test_errors_without_a_place_have_a_code_and_an_empty_position():
+    with pytest.raises(cl.InputError) as e:
+        cl.Model.load(XGB_JSON).predict(np.zeros((2, 999)))
+    assert e.value.code == "input" and e.value.position == {}
+    err = cl.CsvError("raised by hand")
+    assert err.code == "csv" and err.position == {}

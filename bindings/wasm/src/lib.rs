@@ -19,19 +19,22 @@
 //! intake and scoring API (`Bundle`, `mapColumns`, `validate`, `qualityReport`, `scoreCsv`,
 //! `ScoredTable`) is in `intake.rs`.
 //!
-//! Errors are JS `Error`s whose `code` is the core's error kind (`"unknown_format"`, `"json"`,
-//! `"ubjson"`, `"model"`, `"unsupported"`, `"input"`, `"csv"`, `"encoding"`, `"override"`,
-//! `"bundle"`, `"schema"`, `"write"`), or `"internal"` for a panic (a bug; see `start`).
+//! Errors are JS `Error`s whose `code` is the core's error code (`"unknown_format"`, `"json"`,
+//! `"model"`, `"csv"`, ...: docs/errors.md), or `"internal"` for a panic (a bug; see `start`),
+//! and whose `position` says where the problem is (`errors.rs`).
 
 use churn_core::records::{self, Output, RecordValue, RecordsBuilder};
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+mod errors;
 mod intake;
 mod text;
 pub use intake::*;
 pub use text::*;
+
+use errors::{core_error, input_error, js_error};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -93,23 +96,6 @@ fn start() {
 #[wasm_bindgen(js_name = "_panicForTests", skip_typescript)]
 pub fn panic_for_tests() {
     panic!("forced panic for tests");
-}
-
-/// A JS `Error` with `code` set.
-fn js_error(code: &str, message: &str) -> JsValue {
-    let err = js_sys::Error::new(message);
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
-    err.into()
-}
-
-fn core_error(err: churn_core::Error) -> JsValue {
-    js_error(err.kind(), &err.to_string())
-}
-
-/// The same message the core gives, for checks made before calling it.
-fn input_error(reason: impl std::fmt::Display) -> JsValue {
-    js_error("input", &format!("invalid input: {reason}"))
 }
 
 fn type_name(v: &JsValue) -> String {

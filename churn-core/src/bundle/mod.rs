@@ -215,7 +215,7 @@ impl Bundle {
             path: path.to_path_buf(),
             source,
         })?;
-        Bundle::from_bytes(&bytes)
+        Bundle::from_bytes(&bytes).map_err(|e| e.in_file(path))
     }
 
     /// Parses a bundle file's bytes, or a bare model's (XGBoost JSON/UBJSON, LightGBM text).

@@ -476,6 +476,7 @@ impl Schema {
         } else {
             Schema::from_json(&text)
         }
+        .map_err(|e| e.in_file(path))
     }
 
     /// The schema as pretty JSON (the format [`Schema::from_json`] reads).

@@ -222,7 +222,7 @@ impl Model {
             path: path.to_path_buf(),
             source,
         })?;
-        Model::from_bytes(&bytes)
+        Model::from_bytes(&bytes).map_err(|e| e.in_file(path))
     }
 
     /// Parses a model from bytes: XGBoost JSON, XGBoost UBJSON or LightGBM text.
@@ -273,6 +273,7 @@ impl Model {
                 line,
                 column,
                 reason: format!("invalid UTF-8: {e}"),
+                source: None,
             }
         })?;
         let value: serde_json::Value = match serde_json::from_str(text) {
@@ -285,13 +286,7 @@ impl Model {
                     .and_then(|fixed| serde_json::from_str(&fixed).ok());
                 match retry {
                     Some(v) => v,
-                    None => {
-                        return Err(Error::Json {
-                            line: e.line(),
-                            column: e.column(),
-                            reason: e.to_string(),
-                        })
-                    }
+                    None => return Err(Error::json(e)),
                 }
             }
         };

@@ -316,10 +316,7 @@ impl OutcomeStore {
     pub fn open(path: impl AsRef<Path>) -> Result<OutcomeStore> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let conn = Connection::open(path).map_err(|e| Error::Database {
-            path: name.clone(),
-            reason: e.to_string(),
-        })?;
+        let conn = Connection::open(path).map_err(|e| Error::database(name.clone(), e))?;
         OutcomeStore::init(conn, name)
     }
 
@@ -330,10 +327,7 @@ impl OutcomeStore {
     /// # Ok::<(), churn_core::Error>(())
     /// ```
     pub fn open_in_memory() -> Result<OutcomeStore> {
-        let conn = Connection::open_in_memory().map_err(|e| Error::Database {
-            path: ":memory:".into(),
-            reason: e.to_string(),
-        })?;
+        let conn = Connection::open_in_memory().map_err(|e| Error::database(":memory:", e))?;
         OutcomeStore::init(conn, ":memory:".into())
     }
 
@@ -348,10 +342,7 @@ impl OutcomeStore {
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
-        Error::Database {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        }
+        Error::database(self.path.clone(), e)
     }
 
     fn init(conn: Connection, path: String) -> Result<OutcomeStore> {
@@ -406,6 +397,7 @@ impl OutcomeStore {
                     reason: format!(
                         "the database has schema version {v:?}; this churnlens reads version {SCHEMA_VERSION}"
                     ),
+                    source: None,
                 })
             }
         }
@@ -500,10 +492,7 @@ impl OutcomeStore {
     /// ```
     pub fn log_chunk(&mut self, run: &RunLog, chunk: &ScoredChunk) -> Result<LogCounts> {
         let path = self.path.clone();
-        let dberr = |e: rusqlite::Error| Error::Database {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
+        let dberr = |e: rusqlite::Error| Error::database(path.clone(), e);
         let tx = self.conn.transaction().map_err(dberr)?;
         let mut counts = LogCounts::default();
         {
@@ -691,10 +680,7 @@ impl OutcomeStore {
         let mut import = OutcomeImport::default();
         let recorded_at = now_utc();
         let path = self.path.clone();
-        let dberr = |e: rusqlite::Error| Error::Database {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
+        let dberr = |e: rusqlite::Error| Error::database(path.clone(), e);
         let tx = self.conn.transaction().map_err(dberr)?;
         {
             let mut stmt = tx.prepare_cached(UPSERT_OUTCOME).map_err(dberr)?;

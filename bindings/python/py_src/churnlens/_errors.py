@@ -1,11 +1,16 @@
 """The exceptions churnlens raises.
 
 Each mirrors a kind of ``churn_core::Error`` and carries the core's message, which says what went
-wrong, where (file, line, byte, tree, node, field, row, column) and why. ``err.kind`` holds the
-core's short kind name (``"json"``, ``"model"``, ``"input"``, ...).
+wrong, where (file, line, byte, tree, node, field, row, column) and why. ``err.code`` holds the
+core's error code (``"json"``, ``"model"``, ``"input"``, ...: the same strings as ``err.code`` in
+the Node and WASM packages; docs/errors.md lists them all), ``err.kind`` is its older name, and
+``err.position`` is a dict of the known parts of where the problem is (``file``, ``line``,
+``row``, ``column``, ``tree``, ``node``, ``field``, ``byte``).
 """
 
 from __future__ import annotations
+
+from typing import Dict, Union
 
 __all__ = [
     "ChurnlensError",
@@ -29,6 +34,17 @@ class ChurnlensError(Exception):
     """Base class of every error churnlens raises."""
 
     kind: str = "churnlens"
+    position: Dict[str, Union[str, int]]
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        # Errors from the core get theirs from churn_core::Error::position.
+        self.position = {}
+
+    @property
+    def code(self) -> str:
+        """The error code (``"json"``, ``"csv"``, ...): the same string in every runtime."""
+        return self.kind
 
 
 class ModelError(ChurnlensError, ValueError):

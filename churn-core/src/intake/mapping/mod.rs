@@ -484,7 +484,7 @@ impl Overrides {
             path: path.to_path_buf(),
             source,
         })?;
-        Overrides::from_json(&text)
+        Overrides::from_json(&text).map_err(|e| e.in_file(path))
     }
 
     /// Writes the overrides to a JSON file.
