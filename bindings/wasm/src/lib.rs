@@ -21,7 +21,7 @@
 //!
 //! Errors are JS `Error`s whose `code` is the core's error code (`"unknown_format"`, `"json"`,
 //! `"model"`, `"csv"`, ...: docs/errors.md), or `"internal"` for a panic (a bug; see `start`),
-//! and whose `position` says where the problem is (`errors.rs`).
+//! (`errors.rs`; no `position` yet, see there).
 
 use churn_core::records::{self, Output, RecordValue, RecordsBuilder};
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
